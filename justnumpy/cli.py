@@ -1,0 +1,67 @@
+"""The `justnumpy` command line: one subcommand per file in justnumpy/commands/.
+
+    justnumpy train                    # download MNIST if needed, train, save model.npz
+    justnumpy evaluate model.npz       # test accuracy, overall and per class
+    justnumpy gradcheck                # backward pass vs finite differences
+    justnumpy <command> --help         # the options of each command
+
+Errors the user can fix (a bad value, a missing or corrupt file) print one line,
+`justnumpy: error: ...`, and exit with status 2 for command-line usage, 1 for everything else;
+Ctrl-C exits with 130. Tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from justnumpy.errors import JustNumpyError
+
+# Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
+COMMANDS = ["train", "evaluate", "download", "gradcheck"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one `justnumpy: error:` line instead of a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"justnumpy: error: {message} (see `{self.prog} --help`)\n")
+        sys.exit(2)
+
+
+def build_parser() -> Parser:
+    """The top-level parser with every subcommand attached."""
+    parser = Parser(prog="justnumpy", description="A 784-256-10 neural network in NumPy, explained.")
+    from justnumpy import __version__
+
+    parser.add_argument("--version", action="version", version=f"justnumpy {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"justnumpy.commands.{name.replace('-', '_')}")
+        p = sub.add_parser(name, help=module.HELP, description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+        module.add_arguments(p)
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except JustNumpyError as e:
+        sys.stderr.write(f"justnumpy: error: {e}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("justnumpy: interrupted\n")
+        return 130
+    except BrokenPipeError:  # e.g. `justnumpy evaluate m.npz | head -1`
+        sys.stderr.close()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""One module per `justnumpy` subcommand, each with HELP, add_arguments(parser) and run(args).
+
+The helpers below are the argument types and options several commands share, so that a bad
+value gets the same clear message everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from justnumpy.data import DATASETS
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def add_data_options(parser: argparse.ArgumentParser, dataset_default: str | None = "mnist") -> None:
+    """--dataset and --data-dir, as every command that reads images takes them."""
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default=dataset_default,
+                        help="which dataset (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder holding the four IDX .gz files (default: $JUSTNUMPY_DATA/<dataset>, "
+                             "else a per-user cache filled by download)")  # fmt: skip
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars only for a person watching a terminal, and never with --quiet."""
+    return not getattr(args, "quiet", False) and sys.stderr.isatty()

@@ -1,0 +1,57 @@
+"""Train the network on MNIST (or Fashion-MNIST) and save it.
+
+With no options: the default recipe (784-256-10, He init, momentum 0.9, cosine-decayed
+learning rate 0.2, batch 128, 5 epochs), which reaches about 98% test accuracy. The file is
+rewritten after every epoch, so an interrupted run keeps its last finished epoch; continue it
+with --resume.
+
+examples:
+  justnumpy train
+  justnumpy train --epochs 10 --lr 0.05 --optimizer adam --out adam.npz
+  justnumpy train --resume model.npz --epochs 8
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from justnumpy.commands import add_data_options, fraction, positive_float, positive_int, show_progress
+
+HELP = "train the network and save it to a .npz model file"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `justnumpy train`; unset ones come from the recipe (or the resumed file)."""
+    add_data_options(p, dataset_default=None)
+    p.add_argument("--epochs", type=positive_int, help="total epochs to train (default 5)")
+    p.add_argument("--batch-size", type=positive_int, help="examples per step (default 128)")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default 0.2)")
+    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default: momentum")
+    p.add_argument("--schedule", choices=["constant", "cosine"], help="default: cosine")
+    p.add_argument("--hidden", type=positive_int, help="hidden units (default 256)")
+    p.add_argument("--seed", type=int, help="random seed for init, split and shuffling (default 0)")
+    p.add_argument("--validation-fraction", type=fraction,
+                   help="share of training images held out for validation (default 0.05)")  # fmt: skip
+    p.add_argument("--out", help="model file to write (default: model.npz, or the --resume file)")
+    p.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, print one line per epoch and the final test accuracy; write the model file."""
+    from justnumpy import data, train
+
+    names = ["dataset", "epochs", "batch_size", "lr", "optimizer", "schedule", "hidden", "seed",
+             "validation_fraction"]  # fmt: skip
+    overrides = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+    if args.resume:
+        config, state = train.load_checkpoint(args.resume, **overrides)
+    else:
+        config, state = train.Config(**overrides), None
+    config.validate()
+    raw = data.load(config.dataset, args.data_dir, progress=show_progress(args))
+    out = args.out or args.resume or "model.npz"
+    log = (lambda line: None) if args.quiet else print
+    state = train.train(config, raw, out=out, state=state, progress=show_progress(args), log=log)
+    print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {state.epoch} epochs; saved {out}")
+    return 0

@@ -1,0 +1,17 @@
+"""The project's own error types: anything a user handed in that we cannot use.
+
+The command line turns each of these into one line, `justnumpy: error: <message>`, and exit
+status 1; the message must name the thing (a file, a value) and say what was wrong with it.
+"""
+
+
+class JustNumpyError(Exception):
+    """A problem with the user's input or environment, explained in `str(error)`."""
+
+
+class DataError(JustNumpyError):
+    """A dataset file is missing, corrupt, or not what MNIST-style data should be."""
+
+
+class ModelFileError(JustNumpyError):
+    """A model file cannot be read, or holds something other than a justnumpy model."""

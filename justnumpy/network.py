@@ -1,0 +1,126 @@
+"""The whole network in one file: a 784-256-10 multilayer perceptron, NumPy only.
+
+    Z1 = X·W1 + b1        A1 = max(0, Z1)           hidden layer, H ReLU units
+    Z2 = A1·W2 + b2       A2 = softmax(Z2)          output layer, 10 class probabilities
+    loss = mean over the batch of −log A2[i, y_i]   cross-entropy
+
+and, by the chain rule, backwards:
+
+    dZ2 = (A2 − Y) / m    dW2 = A1ᵀ·dZ2    db2 = Σ_rows dZ2
+    dA1 = dZ2·W2ᵀ         dZ1 = dA1 ⊙ [Z1 > 0]
+    dW1 = Xᵀ·dZ1          db1 = Σ_rows dZ1
+
+Shapes: m examples per batch, X (m, 784) pixels scaled to [0, 1], W1 (784, H), b1 (H,),
+W2 (H, 10), b2 (10,), Y the one-hot form of the integer labels y (m,).
+Every symbol is derived step by step in docs/math.md.
+
+Usage from a notebook:
+
+    import numpy as np
+    from justnumpy import network
+    params = network.init_params(seed=0)                  # He-initialised float32 weights
+    cache = network.forward(params, X)                    # Z1, A1, Z2, A2
+    print(network.loss(cache["A2"], y))                   # ≈ 2.3 = −log(1/10) before training
+    grads = network.backward(params, cache, X, y)         # dW1, db1, dW2, db2
+    params["W1"] -= 0.1 * grads["dW1"]                    # one step of gradient descent, etc.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Params = dict[str, np.ndarray]
+
+
+def init_params(
+    n_in: int = 784,
+    n_hidden: int = 256,
+    n_out: int = 10,
+    seed: int = 0,
+    dtype: type = np.float32,
+) -> Params:
+    """He-initialised weights and zero biases for the two layers (docs/math.md#he-initialisation).
+
+    Each weight is drawn from N(0, 2 / fan_in): a ReLU zeroes about half of its inputs, so the
+    factor 2 keeps the variance of the signal the same from layer to layer, and training starts
+    neither saturated nor silent. Biases start at zero; the random weights already break symmetry.
+    """
+    rng = np.random.default_rng(seed)
+    return {
+        # (784, H): column j holds the 784 pixel weights of hidden unit j
+        "W1": (rng.standard_normal((n_in, n_hidden)) * np.sqrt(2.0 / n_in)).astype(dtype),
+        # (H,): one bias per hidden unit, shared by every example (it is not a scalar)
+        "b1": np.zeros(n_hidden, dtype=dtype),
+        # (H, 10): column k holds how much each hidden unit votes for digit k
+        "W2": (rng.standard_normal((n_hidden, n_out)) * np.sqrt(2.0 / n_hidden)).astype(dtype),
+        # (10,): one bias per class
+        "b2": np.zeros(n_out, dtype=dtype),
+    }
+
+
+def softmax(Z2: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, computed so that no exp can overflow (docs/math.md#softmax).
+
+    softmax(z) = softmax(z − c) for any constant c, so subtracting each row's largest logit
+    changes nothing mathematically but makes every exponent ≤ 0: exp stays in (0, 1].
+    """
+    Z2_stable = Z2 - Z2.max(axis=1, keepdims=True)  # (m, 10): the largest logit of each row is now 0
+    E = np.exp(Z2_stable)  # (m, 10): in (0, 1], and at least one entry per row is exactly 1
+    return E / E.sum(axis=1, keepdims=True)  # (m, 10): each row sums to 1; the sum is ≥ 1, never 0
+
+
+def forward(params: Params, X: np.ndarray) -> dict[str, np.ndarray]:
+    """Run a batch X (m, 784) through the network; return every intermediate backward needs."""
+    Z1 = X @ params["W1"]  # (m, H): each hidden unit's weighted sum of the 784 pixels
+    Z1 += params["b1"]  # (m, H): the bias row is broadcast to all m examples; in place saves a copy
+    A1 = np.maximum(Z1, 0)  # (m, H): ReLU keeps positive evidence and silences the rest
+    Z2 = A1 @ params["W2"]  # (m, 10): each digit's score (logit) from the hidden features
+    Z2 += params["b2"]  # (m, 10)
+    A2 = softmax(Z2)  # (m, 10): scores → probabilities, row i is the network's belief about example i
+    return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def loss(A2: np.ndarray, y: np.ndarray) -> float:
+    """Mean cross-entropy −log A2[i, y_i] over the batch (docs/math.md#cross-entropy).
+
+    Only the probability given to the true class counts. Because softmax above shifted the
+    logits by their maximum, A2 underflows to 0 only for hopelessly wrong answers; flooring at
+    the smallest normal number keeps the loss finite (≈ 87 per example in float32) even then.
+    """
+    m = A2.shape[0]
+    p_true = A2[np.arange(m), y]  # (m,): probability of the correct digit for each example
+    tiny = np.finfo(A2.dtype).tiny  # log(0) would be −inf; the floor is far below any real answer
+    return float(-np.log(np.maximum(p_true, tiny)).mean())
+
+
+def backward(
+    params: Params, cache: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Exact gradients of `loss` with respect to every parameter (docs/math.md#backward-pass)."""
+    m = X.shape[0]
+    # Softmax followed by cross-entropy has the famously simple gradient dL/dZ2 = A2 − Y
+    # (docs/math.md#output-gradient); subtracting 1 at each true class builds A2 − Y without
+    # ever materialising the one-hot Y.
+    dZ2 = cache["A2"].copy()  # (m, 10): copy so the cache still holds the probabilities
+    dZ2[np.arange(m), y] -= 1  # (m, 10): now A2 − Y
+    # The loss is the mean over m examples, so each example's gradient carries a factor 1/m.
+    # (The starting README dropped this /m and let its learning rate absorb it; keeping it makes
+    # these the exact gradients of `loss`, which the gradient check verifies, and makes the
+    # learning rate independent of the batch size.)
+    dZ2 /= m  # (m, 10)
+    dW2 = cache["A1"].T @ dZ2  # (H, 10): weight (j, k) moved activation j into logit k, summed over examples
+    db2 = dZ2.sum(axis=0)  # (10,): b2 was added to every row, so its gradient sums over the rows
+    dA1 = dZ2 @ params["W2"].T  # (m, H): each hidden unit hears back from all 10 logits it fed
+    # ReLU's derivative is 1 where the unit was active and 0 where it was clipped.
+    dZ1 = dA1 * (cache["Z1"] > 0)  # (m, H): multiplying by the mask is cheaper than masked assignment
+    dW1 = X.T @ dZ1  # (784, H): pixel i's share in unit j's error, summed over examples
+    db1 = dZ1.sum(axis=0)  # (H,): sum over rows, one value per unit (np.sum without axis is a classic bug)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def predict(params: Params, X: np.ndarray) -> np.ndarray:
+    """Most likely digit for each row of X (m, 784) → (m,) integer labels 0..9.
+
+    Softmax never changes which entry of a row is largest, so the argmax of A2 is the argmax of Z2.
+    """
+    return forward(params, X)["Z2"].argmax(axis=1)
