@@ -1,39 +1,31 @@
-"""How many threads the matrix products should use: whichever is faster right now, measured.
+"""How many threads the matrix products use: one for small batches, every core for larger ones.
 
-NumPy hands every product to its BLAS (OpenBLAS), which splits it across all cores. Splitting
-pays for big products on an idle machine, but each product ends with the threads waiting for
-each other, and when other programs keep the cores busy a waiting thread loses its core: on this
-project's 2-core machine, busy with other work, an epoch at batch 128 took 2.0 s on one thread and
-13 s on two. Small batches (32 rows) are too short to split profitably even on an idle machine.
-So instead of guessing from the batch size, time the step's biggest product, X·W1, both ways
-before each epoch (a few milliseconds) and train the epoch with the faster setting. Results do
-not depend on it: OpenBLAS splits the output matrix among threads, so every sum is the same.
+NumPy hands every product to its BLAS (OpenBLAS), which splits it across all cores. Splitting pays
+for big products, but every product ends with the threads waiting for each other, and a batch of
+32 rows is too short for the split to pay (`justnumpy bench --sweep` measures both; README, Speed).
+
+Why a fixed rule and not "time both and take the faster"? Because the thread count changes the
+last bits of X·W1 (OpenBLAS sums in a different order on one thread), and the same seed must give
+the same bits. The rule depends only on the batch size, so a run is reproducible on a machine.
+The price: when other programs keep every core busy, threads that wait for each other lose their
+cores and products slow down many times over (measured on this project's shared 2-core machine at
+load ≈ 7: 2.0 s per epoch at batch 128 on one thread, 13 s on two). Set OPENBLAS_NUM_THREADS=1
+in the environment to train on one thread whatever the batch size.
 """
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 from threadpoolctl import ThreadpoolController
 
 CONTROLLER = ThreadpoolController()  # finds NumPy's BLAS once (~1 ms); switching is then ~20 µs
+SINGLE_THREAD_MAX_BATCH = 32  # up to this many rows per batch, one thread is faster (bench --sweep)
 
 
-def fastest_blas_threads(batch_size: int, n_in: int, n_hidden: int, trials: int = 5) -> int | None:
-    """1 if one BLAS thread computes (batch_size, n_in)·(n_in, n_hidden) faster than all cores, else None."""
-    X, W1 = np.ones((batch_size, n_in), np.float32), np.ones((n_in, n_hidden), np.float32)
-    Z1 = np.empty((batch_size, n_hidden), np.float32)
-    best: dict[int | None, float] = {1: float("inf"), None: float("inf")}
-    for _ in range(trials):  # alternate, so a burst of load elsewhere hits both settings alike
-        for threads in best:
-            with CONTROLLER.limit(limits=threads, user_api="blas"):
-                start = time.perf_counter()
-                np.matmul(X, W1, out=Z1)
-                best[threads] = min(best[threads], time.perf_counter() - start)
-    return 1 if best[1] <= best[None] else None
+def blas_thread_limit(batch_size: int) -> int | None:
+    """1 for batches of at most SINGLE_THREAD_MAX_BATCH rows, else None (no limit: all cores)."""
+    return 1 if batch_size <= SINGLE_THREAD_MAX_BATCH else None
 
 
-def blas_threads(batch_size: int, n_in: int = 784, n_hidden: int = 256):
-    """Context manager: inside it the BLAS uses the thread count `fastest_blas_threads` picks."""
-    return CONTROLLER.limit(limits=fastest_blas_threads(batch_size, n_in, n_hidden), user_api="blas")
+def blas_threads(batch_size: int):
+    """Context manager: inside it the BLAS uses the threads `blas_thread_limit` gives this batch size."""
+    return CONTROLLER.limit(limits=blas_thread_limit(batch_size), user_api="blas")

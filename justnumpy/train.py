@@ -238,8 +238,8 @@ def train(
     while state.epoch < config.epochs:
         # NumPy's overflow warnings would print raw in the middle of the progress bar; the
         # epoch checks every loss and the final weights for NaN/inf and says where it happened.
-        threads = blas_threads(config.batch_size, n_hidden=config.hidden)  # whichever is faster now
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), threads:
+        # The BLAS runs one thread for small batches, all cores for larger ones (threads.py).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), blas_threads(config.batch_size):
             record = run_epoch(config, state, data, total_steps, progress)
         for k, v in record.items():
             state.history.setdefault(k, []).append(v)
