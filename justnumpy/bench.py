@@ -30,7 +30,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from justnumpy import network, train
-from justnumpy.threads import blas_thread_limit, blas_threads
+from justnumpy.threads import blas_threads
 
 N_IN, N_OUT = 784, 10
 
@@ -78,8 +78,8 @@ def torch_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[]
     generator = torch.Generator().manual_seed(0)
 
     def run() -> None:
-        # PyTorch gets the thread count justnumpy uses at this batch size (threads.py).
-        torch.set_num_threads(blas_thread_limit(batch) or os.cpu_count() or 1)
+        with blas_threads(batch):  # PyTorch gets the thread count justnumpy's BLAS has at this batch size
+            torch.set_num_threads(numpy_blas()["num_threads"])
         order = torch.randperm(len(X), generator=generator)
         X_shuf, y_shuf = X[order], y[order]  # one gather per epoch, like run_epoch
         for i in range(0, len(X), batch):
@@ -110,7 +110,7 @@ def sklearn_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[
     return run
 
 
-def gemm_step(batch: int, hidden: int = 256, threads: int | None = None) -> Callable[[], float]:
+def gemm_step(batch: int, hidden: int, threads: int | None, reps: int) -> Callable[[], float]:
     """A function that runs the five products of one step `reps` times and returns seconds per step."""
     rng = np.random.default_rng(0)
     f32 = np.float32
@@ -119,7 +119,6 @@ def gemm_step(batch: int, hidden: int = 256, threads: int | None = None) -> Call
     dZ2 = rng.random((batch, N_OUT), dtype=f32)
     Z1, dA1, dW1 = (np.empty(shape, f32) for shape in ((batch, hidden), (batch, hidden), (N_IN, hidden)))
     Z2, dW2 = np.empty((batch, N_OUT), f32), np.empty((hidden, N_OUT), f32)
-    reps = max(1, 60000 // batch // 4)  # a quarter epoch's worth of steps
 
     def run() -> float:
         with threadpool_limits(threads, user_api="blas") if threads else nullcontext():
@@ -163,7 +162,7 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
     for b in batches:
         runs[f"justnumpy/{b}"] = (lambda f: lambda: _seconds(f))(justnumpy_epoch(data, b, hidden))
         for threads in (1, None):  # the floor is the faster of one BLAS thread and all of them
-            step = gemm_step(b, hidden, threads)
+            step = gemm_step(b, hidden, threads, reps=max(1, steps[b] // 4))  # a quarter epoch
             runs[f"gemm{threads or ''}/{b}"] = (lambda s, k: lambda: s() * k)(step, steps[b])
         if baselines and (f := torch_epoch(data, b, hidden)) is not None:
             runs[f"torch/{b}"] = (lambda f: lambda: _seconds(f))(f)
@@ -213,7 +212,7 @@ def peak_memory_mb(data: train.Split, batch: int, hidden: int) -> float:
 
 def machine(load_before: tuple[float, float, float]) -> dict:
     """What the numbers were measured on: CPU, BLAS and its kernel, versions, load of the machine."""
-    blas = next((i for i in threadpool_info() if "numpy" in i["filepath"]), {})  # NumPy's own BLAS
+    blas = numpy_blas()
     info = {"cpu": _cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "blas": f"{blas.get('internal_api')} {blas.get('version')}",
             "blas_kernel": blas.get("architecture"), "blas_threads": blas.get("num_threads"),
@@ -224,6 +223,11 @@ def machine(load_before: tuple[float, float, float]) -> dict:
         except ImportError:
             info[module] = None
     return info
+
+
+def numpy_blas() -> dict:
+    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found."""
+    return next((i for i in threadpool_info() if "numpy" in i["filepath"]), {})
 
 
 def _cpu_name() -> str:

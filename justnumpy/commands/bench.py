@@ -25,8 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy bench`."""
     p.add_argument("--repeats", type=positive_int, default=3,
                    help="timed epochs per contender after one warm-up (default %(default)s)")  # fmt: skip
-    p.add_argument("--examples", type=positive_int, default=60000,
-                   help="rows per epoch (default %(default)s)")  # fmt: skip
+    p.add_argument("--examples", type=positive_int,
+                   help="rows per epoch (default 60000; 15000 for --sweep)")  # fmt: skip
     p.add_argument("--batch-sizes", type=positive_int, nargs="+", default=[32, 128, 512], metavar="B",
                    help="default: 32 128 512")  # fmt: skip
     p.add_argument("--no-baselines", action="store_true", help="skip PyTorch and scikit-learn")
@@ -44,10 +44,10 @@ def run(args: argparse.Namespace) -> int:
     if args.sweep:
         from justnumpy import sweep
 
-        for path in sweep.run(args.sweep, n=args.examples, repeats=args.repeats):
+        for path in sweep.run(args.sweep, n=args.examples or 15000, repeats=args.repeats):
             print(f"wrote {path}")
         return 0
-    result = bench.measure(n=args.examples, batches=tuple(args.batch_sizes), repeats=args.repeats,
+    result = bench.measure(n=args.examples or 60000, batches=tuple(args.batch_sizes), repeats=args.repeats,
                            baselines=not args.no_baselines)  # fmt: skip
     if args.time_to_98:
         from justnumpy import data
