@@ -182,7 +182,10 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
         jn = stats[f"justnumpy/{b}"]["median"]
         floor = min(stats[f"gemm1/{b}"]["median"], stats[f"gemm/{b}"]["median"])
         torch_s = stats.get(f"torch/{b}", {}).get("median")
-        rows.append({"batch": b, "justnumpy_s_per_epoch": jn, "justnumpy_spread": stats[f"justnumpy/{b}"],
+        with blas_threads(b):
+            threads = numpy_blas().get("num_threads")
+        rows.append({"batch": b, "blas_threads": threads,
+                     "justnumpy_s_per_epoch": jn, "justnumpy_spread": stats[f"justnumpy/{b}"],
                      "torch_s_per_epoch": torch_s, "torch_spread": stats.get(f"torch/{b}"),
                      "flop_bound_s_per_epoch": floor, "gemm_gflops": flops / floor / 1e9,
                      "justnumpy_gflops": flops / jn / 1e9, "fraction_of_bound": floor / jn,

@@ -2,7 +2,7 @@
 
     python -m justnumpy bench --sweep docs/speed      # writes width.csv, batch.csv, sweep.md, sweep.png
 
-Width sweep: hidden 64 … 4096 at batch 128 (BLAS threads as training picks them). The FLOPs of an
+Width sweep: hidden 64 … 4096 at batch 128 on one BLAS thread (steadier on a shared machine). The FLOPs of an
 epoch grow linearly with the width, so the seconds should too, once the matrix products dominate.
 Batch sweep: batch 16 … 2048 at hidden 256, on one BLAS thread and on all cores, which is the
 measurement behind threads.SINGLE_THREAD_MAX_BATCH. Each point is the median of `repeats` real
@@ -20,7 +20,7 @@ import numpy as np
 
 from justnumpy import train
 from justnumpy.bench import epoch_flops, gemm_step, random_split
-from justnumpy.threads import CONTROLLER, blas_thread_limit
+from justnumpy.threads import CONTROLLER
 
 WIDTHS = (64, 128, 256, 512, 1024, 2048, 4096)
 BATCHES = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -56,14 +56,15 @@ def _interleaved(points: list[dict], data: train.Split, repeats: int) -> list[di
     return rows
 
 
-def run(folder: str, n: int = 15000, repeats: int = 3) -> list[Path]:
+def run(folder: str, n: int = 15000, repeats: int = 3, widths: tuple[int, ...] = WIDTHS,
+        batches: tuple[int, ...] = BATCHES) -> list[Path]:  # fmt: skip
     """Run both sweeps on n random examples; write CSV tables, a Markdown table and a PNG plot."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     data = random_split(n)
-    width = _interleaved([{"hidden": h, "batch": 128, "threads": blas_thread_limit(128)} for h in WIDTHS],
+    width = _interleaved([{"hidden": h, "batch": 128, "threads": 1} for h in widths],
                          data, repeats)  # fmt: skip
-    batch = _interleaved([{"hidden": 256, "batch": b, "threads": t} for b in BATCHES for t in (1, None)],
+    batch = _interleaved([{"hidden": 256, "batch": b, "threads": t} for b in batches for t in (1, None)],
                          data, repeats)  # fmt: skip
     paths = [_write_csv(out / "width.csv", width), _write_csv(out / "batch.csv", batch)]
     paths.append(_write_markdown(out / "sweep.md", width, batch, n, repeats))
@@ -105,7 +106,7 @@ def _plot(path: Path, width: list[dict], batch: list[dict], n: int) -> Path:
     )
     ref = width[-1]["s_per_epoch"]
     left.loglog(hs, [ref * h / hs[-1] for h in hs], ":", color="gray", label="∝ width")
-    left.set(xlabel="hidden units (batch 128)", ylabel=f"seconds per epoch of {n} examples",
+    left.set(xlabel="hidden units (batch 128, 1 BLAS thread)", ylabel=f"seconds per epoch of {n} examples",
              title="Width sweep")  # fmt: skip
     left.set_xticks(hs, [str(h) for h in hs])
     left.legend()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from justnumpy import bench, network, optim, threads, train
+from justnumpy import bench, network, optim, sweep, threads, train
 
 
 def test_epoch_flops_counts_the_five_products():
@@ -99,3 +99,12 @@ def test_run_epoch_matches_a_plain_loop_over_shuffled_slices():
     for k in ref.params:
         assert np.array_equal(state.params[k], ref.params[k]), k
     assert record["epoch"] == 1 and state.step == steps
+
+
+def test_sweep_writes_tables_and_plot(tmp_path):
+    paths = sweep.run(str(tmp_path / "speed"), n=256, repeats=1, widths=(16, 32), batches=(32, 64))
+    assert sorted(p.name for p in paths) == ["batch.csv", "sweep.md", "sweep.png", "width.csv"]
+    width_rows = (tmp_path / "speed" / "width.csv").read_text().splitlines()
+    assert width_rows[0].startswith("hidden,batch,threads,s_per_epoch") and len(width_rows) == 3
+    assert len((tmp_path / "speed" / "batch.csv").read_text().splitlines()) == 1 + 2 * 2  # 1 and all threads
+    assert (tmp_path / "speed" / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

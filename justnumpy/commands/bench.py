@@ -75,13 +75,14 @@ def table(r: dict) -> str:
         f"torch {m['torch'] or 'absent'}, scikit-learn {m['sklearn'] or 'absent'}; "
         f"load average {m['load_average_before']:.1f} → {m['load_average_after']:.1f}",
         "",
-        f"{'batch':>5}  {'justnumpy s/epoch':<24}{'torch s/epoch':<24}{'ratio':>6}  {'floor s':>8}  "
-        f"{'of floor':>8}  {'GFLOP/s':>7}",
+        f"{'batch':>5} {'thr':>3}  {'justnumpy s/epoch':<24}{'torch s/epoch':<24}{'ratio':>6}  "
+        f"{'floor s':>8}  {'of floor':>8}  {'GFLOP/s':>7}",
     ]
     for row in r["rows"]:
         ratio = f"{row['ratio_vs_torch']:.2f}" if row["ratio_vs_torch"] else "-"
         lines.append(
-            f"{row['batch']:>5}  {_s(row['justnumpy_spread']):<24}{_s(row['torch_spread']):<24}{ratio:>6}  "
+            f"{row['batch']:>5} {row['blas_threads']:>3}  {_s(row['justnumpy_spread']):<24}"
+            f"{_s(row['torch_spread']):<24}{ratio:>6}  "
             f"{row['flop_bound_s_per_epoch']:>8.3f}  {row['fraction_of_bound']:>8.0%}  "
             f"{row['justnumpy_gflops']:>7.1f}"
         )
