@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import resource
 import time
 import tracemalloc
 import warnings
@@ -199,6 +200,8 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
     result["sklearn_spread"] = stats.get("sklearn/128")
     result["peak_gemm_gflops"] = peak_gemm_gflops()
     result["peak_memory_mb"] = peak_memory_mb(data, main["batch"], hidden)
+    # The whole process at its largest (kilobytes on Linux): the data, PyTorch, everything.
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["machine"] = machine(load_before)
     return result
 

@@ -112,9 +112,8 @@ def _plot(path: Path, width: list[dict], batch: list[dict], n: int) -> Path:
     left.legend()
     for threads, style in ((1, "o-"), ("all", "s-")):
         rows = [r for r in batch if r["threads"] == threads]
-        right.semilogx(
-            [r["batch"] for r in rows], [r["gflops"] for r in rows], style, label=f"{threads} thread(s)"
-        )
+        label = "1 BLAS thread" if threads == 1 else "all cores"
+        right.semilogx([r["batch"] for r in rows], [r["gflops"] for r in rows], style, label=label)
     bs = [r["batch"] for r in batch if r["threads"] == 1]
     right.set_xticks(bs, [str(b) for b in bs])
     right.set(xlabel="batch size (hidden 256)", ylabel="GFLOP/s achieved by the epoch", title="Batch sweep")

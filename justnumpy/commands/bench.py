@@ -91,7 +91,8 @@ def table(r: dict) -> str:
         f"scikit-learn MLPClassifier, batch 128: {_s(r['sklearn_spread'])}",
         f"floor = the five matrix products alone on the step's shapes; biggest square product: "
         f"{r['peak_gemm_gflops']:.0f} GFLOP/s",
-        f"peak memory NumPy held during one epoch: {r['peak_memory_mb']:.1f} MB (on top of the data)",
+        f"peak memory NumPy held during one epoch: {r['peak_memory_mb']:.1f} MB on top of the data; "
+        f"whole process at most {r['max_rss_mb']:.0f} MB",
     ]
     if "time_to_98" in r:
         t = r["time_to_98"]
