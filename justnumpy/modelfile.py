@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from justnumpy.data import DATASETS
 from justnumpy.errors import ModelFileError
 
 FORMAT_VERSION = 1
@@ -137,12 +138,13 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
         raise ModelFileError(f"{path}: is not a file")
     try:
         # np.load guesses the format from the first bytes; only a zip archive (.npz) is a model.
-        with open(path, "rb") as f:
+        with open(path, "rb") as f:  # ours to close, even when np.load fails half-way
             if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
                 raise ModelFileError(f"{path}: not a .npz model file (it is not a zip archive)")
-        with np.load(path, allow_pickle=False) as npz:
-            _check_sizes(path, npz.zip)
-            arrays = {name: npz[name] for name in npz.files}
+            f.seek(0)
+            with np.load(f, allow_pickle=False) as npz:
+                _check_sizes(path, npz.zip)
+                arrays = {name: npz[name] for name in npz.files}
     except ModelFileError:
         raise
     except PermissionError:
@@ -195,8 +197,9 @@ def _read_meta(path: Path, raw: np.ndarray) -> dict[str, Any]:
             f"{path}: format version {version} is newer than this justnumpy reads ({FORMAT_VERSION}); "
             "upgrade justnumpy"
         )
-    if not isinstance(meta.get("dataset", ""), str):
-        raise ModelFileError(f"{path}: 'meta' names no dataset (found {meta['dataset']!r})")
+    dataset = meta.get("dataset", "mnist")
+    if not isinstance(dataset, str) or dataset not in DATASETS:
+        raise ModelFileError(f"{path}: 'meta' names an unknown dataset ({meta['dataset']!r})")
     return meta
 
 

@@ -171,6 +171,9 @@ def load_checkpoint(path: str, **overrides: Any) -> tuple[Config, State]:
     params, meta, extra = modelfile.load(path)
     try:
         saved = meta["config"]
+        unknown = set(saved) - {f.name for f in dataclasses.fields(Config)}
+        if unknown:
+            raise ValueError(f"unknown settings {', '.join(sorted(map(str, unknown)))}")
         for k in FIXED_ON_RESUME:
             if k in overrides and overrides[k] != saved[k]:
                 raise JustNumpyError(
@@ -192,12 +195,17 @@ def load_checkpoint(path: str, **overrides: Any) -> tuple[Config, State]:
             if saved.shape != buffer.shape:
                 raise ValueError(f"optimizer buffer {k} has shape {saved.shape}")
             buffer[...] = saved
-        state.rng.bit_generator.state = meta["rng_state"]
-        state.epoch, state.step, state.history = int(meta["epoch"]), int(meta["step"]), meta["history"]
+        try:
+            state.rng.bit_generator.state = meta["rng_state"]
+        except (TypeError, ValueError, OverflowError, KeyError) as e:
+            raise ValueError(f"its random generator state is unusable: {e!r}") from None
+        state.epoch, state.step, state.history = meta["epoch"], meta["step"], meta["history"]
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (state.epoch, state.step)
+        ):
+            raise ValueError(f"epoch {state.epoch!r} and step {state.step!r} must be whole numbers ≥ 0")
         if not (isinstance(state.history, dict) and all(isinstance(v, list) for v in state.history.values())):
             raise ValueError("its history is not a table of per-epoch lists")
-        if state.epoch < 0 or state.step < 0:
-            raise ValueError(f"epoch {state.epoch} and step {state.step} cannot be negative")
     except KeyError as e:
         raise JustNumpyError(f"{path}: cannot resume from this file (it has no {e})") from None
     except (TypeError, ValueError, OverflowError, AttributeError, IndexError) as e:
