@@ -304,16 +304,16 @@ def train(
                 record = run_epoch(config, state, data, config.epochs * steps, progress)
             for k, v in record.items():
                 state.history.setdefault(k, []).append(v)
-            if out is not None:
-                with _ctrl_c_deferred():  # so that `saved` is exactly what the file holds
+            val = f"val {record['val_acc']:.2%}  " if record["val_acc"] is not None else ""
+            with _ctrl_c_deferred():  # the file, `saved` and the printed lines always agree
+                if out is not None:
                     save_checkpoint(out, config, state)
                     saved = state.epoch
-            val = f"val {record['val_acc']:.2%}  " if record["val_acc"] is not None else ""
-            log(
-                f"epoch {record['epoch']:>3}/{config.epochs}  loss {record['loss']:.4f}  "
-                f"train {record['train_acc']:.2%}  {val}test {record['test_acc']:.2%}  "
-                f"({record['seconds']:.1f} s)"
-            )
+                log(
+                    f"epoch {record['epoch']:>3}/{config.epochs}  loss {record['loss']:.4f}  "
+                    f"train {record['train_acc']:.2%}  {val}test {record['test_acc']:.2%}  "
+                    f"({record['seconds']:.1f} s)"
+                )
     except TrainingDiverged as e:
         raise TrainingDiverged(f"{e}; {_kept(out, saved)}") from None
     except KeyboardInterrupt:
