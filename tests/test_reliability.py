@@ -25,7 +25,7 @@ import pytest
 
 from justnumpy import data, modelfile, network, train
 from justnumpy.errors import DataError
-from tests.conftest import REPO, make_dataset, run_cli
+from tests.conftest import REPO, make_dataset
 
 
 def quiet_train(config: train.Config, folder: Path, out: Path | None, **kwargs) -> train.State:
@@ -133,8 +133,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
-    m = re.fullmatch(r"justnumpy: interrupted (in epoch (\d+) of 100000, after batch \d+ of 57|after epoch (\d+) "
-                     rf"of 100000); {re.escape(str(out))} holds epoch (\d+), the last one completed\n", stderr)  # fmt: skip
+    where = r"(in epoch (\d+) of 100000, after batch \d+ of 57|after epoch (\d+) of 100000)"
+    kept = rf"{re.escape(str(out))} holds epoch (\d+), the last one completed"
+    m = re.fullmatch(rf"justnumpy: interrupted {where}; {kept}\n", stderr)
     assert m, stderr
     stopped_in = int(m[2]) - 1 if m[2] else int(m[3])
     assert modelfile.load(out)[1]["epoch"] == int(m[4]) == stopped_in
@@ -197,9 +198,11 @@ def test_huge_learning_rate_stops_at_once_and_keeps_the_old_model(cli, tiny_data
     r = cli("train", "--data-dir", str(tiny_data), "--lr", "50", "--hidden", "16", "--out", str(out))
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Warning" not in r.stderr, r.stderr
-    assert re.fullmatch(r"justnumpy: error: training diverged at epoch 1, batch [1-4] of 5: a logit reached \S+; "
-                        rf"try a lower learning rate than 50, e\.g\. --lr 5; {re.escape(str(out))} was not changed\n",
-                        r.stderr)  # fmt: skip
+    where = r"training diverged at epoch 1, batch [1-4] of 5: a logit reached \S+"
+    advice = r"try a lower learning rate than 50, e\.g\. --lr 5"
+    assert re.fullmatch(
+        rf"justnumpy: error: {where}; {advice}; {re.escape(str(out))} was not changed\n", r.stderr
+    )
     assert out.read_bytes() == before
 
 
