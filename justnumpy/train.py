@@ -42,6 +42,8 @@ from justnumpy.errors import JustNumpyError
 # stay far below this limit (measured peak: ~34 for the default recipe, ~540 for Adam at lr 0.1,
 # which recovers); only exploding weights reach it, e.g. --lr 50 at its second or third batch.
 LOGIT_LIMIT = 1e4
+# 784·H float32 weights plus optimizer buffers: 10^5 units is ~1 GB with Adam, and far past any use.
+MAX_HIDDEN = 100_000
 # Settings that fix the network or the data split: a resumed run cannot change them.
 FIXED_ON_RESUME = ("dataset", "hidden", "optimizer", "seed", "validation_fraction")
 
@@ -72,12 +74,12 @@ class Config:
     def validate(self) -> None:
         """Raise JustNumpyError naming the first setting that cannot work."""
         for f in dataclasses.fields(self):  # values can come from a (hand-edited) model file
-            value, kind = getattr(self, f.name), {"int": int, "float": (int, float), "str": str}[f.type]
-            if isinstance(value, bool) or not isinstance(value, kind):
+            value, kind = getattr(self, f.name), {"int": int, "float": (int, float), "str": str}.get(f.type)
+            if kind and (isinstance(value, bool) or not isinstance(value, kind)):
                 raise JustNumpyError(f"setting {f.name} must be of type {f.type}, got {value!r}")
         checks = [
             (self.dataset in DATASETS, f"unknown dataset {self.dataset!r}"),
-            (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
+            (1 <= self.hidden <= MAX_HIDDEN, f"hidden must be 1 to {MAX_HIDDEN}, got {self.hidden}"),
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 1, f"batch size must be at least 1, got {self.batch_size}"),
             (math.isfinite(self.lr) and self.lr > 0, f"learning rate must be > 0, got {self.lr}"),
@@ -170,25 +172,29 @@ def load_checkpoint(path: str, **overrides: Any) -> tuple[Config, State]:
     """Rebuild (config, state) from a file written by `save_checkpoint`; `overrides` change config."""
     params, meta, extra = modelfile.load(path)
     try:
-        saved = meta["config"]
-        unknown = set(saved) - {f.name for f in dataclasses.fields(Config)}
+        settings = meta["config"]
+        if not isinstance(settings, dict):
+            raise ValueError(f"its settings are {type(settings).__name__}, not a table")
+        unknown = set(settings) - {f.name for f in dataclasses.fields(Config)}
         if unknown:
             raise ValueError(f"unknown settings {', '.join(sorted(map(str, unknown)))}")
         for k in FIXED_ON_RESUME:
-            if k in overrides and overrides[k] != saved[k]:
+            if k in overrides and overrides[k] != settings[k]:
                 raise JustNumpyError(
                     f"{path}: cannot change {k} when resuming (the file was trained with "
-                    f"{k} = {saved[k]!r}); start a new run with another --out instead"
+                    f"{k} = {settings[k]!r}); start a new run with another --out instead"
                 )
-        config = Config(**{**saved, **overrides})
+        config = Config(**{**settings, **overrides})
         try:
             config.validate()
         except JustNumpyError as e:
             raise JustNumpyError(f"{path}: cannot resume from this file ({e})") from None
+        if params["W1"].shape[1] != config.hidden:  # checked before new_state allocates anything
+            raise ValueError(
+                f"W1 has shape {params['W1'].shape} but the settings say hidden = {config.hidden}"
+            )
         state = new_state(config)
         for k, p in state.params.items():
-            if params[k].shape != p.shape:
-                raise ValueError(f"{k} has shape {params[k].shape} but the settings say {p.shape}")
             p[...] = params[k]  # into the fresh float32 arrays: training stays float32
         for k, buffer in state.optimizer.state.items():
             saved = extra[modelfile.OPT_PREFIX + k]

@@ -116,6 +116,13 @@ def disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(np, "savez", savez)
 
 
+def no_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    def init_params(*args, **kwargs):
+        raise MemoryError("Unable to allocate 2.00 TiB for an array with shape (784, 700000000)")
+
+    monkeypatch.setattr(network, "init_params", init_params)
+
+
 @dataclass
 class Case:
     name: str
@@ -209,7 +216,7 @@ CASES = [
          model(meta_config={**train.dataclasses.asdict(train.Config(hidden=8)), "hidden": "8"})),
     Case("resume-config-unknown-key", RESUME, 1, "unknown settings colour",
          model(meta_config={**train.dataclasses.asdict(train.Config(hidden=8)), "colour": "red"})),
-    Case("resume-config-hidden-mismatch", RESUME, 1, "W1 has shape (784, 8) but the settings say (784, 9)",
+    Case("resume-config-hidden-mismatch", RESUME, 1, "W1 has shape (784, 8) but the settings say hidden = 9",
          model(meta_config={**train.dataclasses.asdict(train.Config(hidden=9, batch_size=50))})),
     Case("resume-history-not-table", RESUME, 1, "history", model(meta_history=[1, 2])),
     Case("resume-epoch-not-number", RESUME, 1, "epoch 'one' and step 12 must be whole numbers",
@@ -237,7 +244,7 @@ CASES = [
     Case("hidden-zero", "train --hidden 0", 2, "argument --hidden: must be at least 1"),
     Case("hidden-negative", "train --hidden -8", 2, "argument --hidden: must be at least 1"),
     Case("hidden-text", "train --hidden many", 2, "argument --hidden: 'many' is not a whole number"),
-    Case("seed-negative", "train --seed -1", 2, "argument --seed: must be 0 or more"),
+    Case("seed-negative", "train --seed -1", 2, "argument --seed: must be at least 0, got -1"),
     Case("seed-text", "train --seed abc", 2, "argument --seed: 'abc' is not a whole number"),
     Case("validation-fraction-one", "train --validation-fraction 1", 2, "must be in [0, 1), got 1"),
     Case("validation-fraction-nan", "train --validation-fraction nan", 2, "must be in [0, 1), got nan"),
@@ -249,7 +256,9 @@ CASES = [
     Case("evaluate-no-model", "evaluate", 2, "the following arguments are required: model"),
     Case("gradcheck-hidden-zero", "gradcheck --hidden 0", 2, "argument --hidden: must be at least 1"),
     Case("batch-larger-than-data", TRAIN.replace("50", "5000"), 1, "batch size 5000 is larger than the 570"),
-    Case("hidden-beyond-memory", TRAIN.replace("--hidden 8", "--hidden 1000000000000"), 1, "out of memory"),
+    Case("hidden-too-large", TRAIN.replace("--hidden 8", "--hidden 1000000000000"), 1,
+         "hidden must be 1 to 100000, got 1000000000000"),
+    Case("out-of-memory", TRAIN, 1, "out of memory: Unable to allocate 2.00 TiB", patch=no_memory),
     # Where the model goes
     Case("out-folder-missing", "train --data-dir {d} --out {t}/no/such/m.npz", 1,
          "{t}/no/such does not exist"),
