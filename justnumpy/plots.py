@@ -131,9 +131,11 @@ def draw_curves(history: dict[str, list], path: Path) -> Path:
                     ha="right", color=GREEN, fontweight="bold")  # fmt: skip
     ax_acc.yaxis.set_major_formatter(PercentFormatter(100))
     ax_acc.set(title="Accuracy after each epoch", xlabel="epoch", ylabel="accuracy")
-    ax_acc.legend(loc="lower right")
+    ax_acc.margins(y=0.15)  # room for the label above the last point
+    ax_acc.legend(loc="best")
     for ax in (ax_loss, ax_acc):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)  # a one-epoch run still gets a sensible axis
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.grid(alpha=0.3)
     return _save(fig, path)
 
