@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
@@ -172,8 +173,8 @@ def draw_hidden_units(W1: np.ndarray, path: Path) -> Path:
     v = float(np.percentile(np.abs(W1), 99.5))
     fig = Figure(figsize=(8, 8.6), layout="constrained")
     ax = fig.subplots()
-    im = ax.imshow(image, cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
-    im.cmap.set_bad("white")
+    cmap = colormaps["RdBu_r"].with_extremes(bad="white")  # the NaN gaps between tiles
+    im = ax.imshow(image, cmap=cmap, vmin=-v, vmax=v, interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(f"What each of the {H} hidden units looks for: column j of W1 as a 28×28 image\n"
                  "red: ink there raises the unit's input Z1; blue: ink there lowers it")  # fmt: skip
@@ -197,9 +198,10 @@ def draw_mistakes(images: np.ndarray, y: np.ndarray, A2: np.ndarray, idx: np.nda
     for ax in axes:
         ax.set_axis_off()
     if len(idx) == 0:
-        axes[0].text(0.5, 0.5, "no mistakes on the test set", ha="center", va="center")
-    fig.suptitle(f"The {len(idx)} test images the network got wrong with the highest confidence "
-                 f"(#index, true label, answer and its probability)")  # fmt: skip
+        fig.suptitle("No mistakes: the network classified every test image correctly")
+    else:
+        fig.suptitle(f"The {len(idx)} test images the network got wrong with the highest confidence "
+                     f"(#index, true label, answer and its probability)")  # fmt: skip
     return _save(fig, path)
 
 
