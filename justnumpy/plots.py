@@ -150,7 +150,8 @@ def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
     im = ax.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(int(cm.max()), 2)))
     for (i, j), count in np.ndenumerate(cm):
         if count:
-            dark = count > math.sqrt(max(int(cm.max()), 1)) * 3  # bright text on dark cells
+            r, g, b, _ = im.cmap(im.norm(count))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.6  # perceived brightness of the cell
             ax.text(j, i, str(count), ha="center", va="center", fontsize=9,
                     color="white" if dark else ("black" if i == j else RED))  # fmt: skip
     ax.set_xticks(range(n), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
@@ -220,7 +221,7 @@ def draw_samples(images: np.ndarray, y: np.ndarray, A2: np.ndarray, rows: list[t
             ax_img, ax_bar = axes[2 * k], axes[2 * k + 1]
             ax_img.imshow(images[i], cmap="gray_r", vmin=0, vmax=255)
             ax_img.set_axis_off()
-            ax_img.set_title(f"#{i}: true {names[y[i]]}", fontsize=10)
+            ax_img.set_title(f"#{i}\ntrue {names[y[i]]}", fontsize=9)
             guess = int(A2[i].argmax())
             colors = [GREY] * len(names)
             colors[guess] = RED  # stays red only if the guess is wrong ...
