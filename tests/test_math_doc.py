@@ -74,3 +74,21 @@ def test_doc_names_every_variable_of_network_py():
     in_code = {word for span in re.findall(r"`([^`]+)`", DOC) for word in re.findall(r"\w+", span)}
     missing = sorted(names - in_code)
     assert not missing, f"docs/math.md does not mention {missing}"
+
+
+def test_scalar_bias_bug_claim():
+    """The doc says np.sum(dZ2) without axis is ~0, so a scalar-bias b2 would never learn."""
+    import numpy as np
+
+    from justnumpy import network
+
+    rng = np.random.default_rng(0)
+    params = network.init_params(n_hidden=20, seed=0, dtype=np.float64)
+    X, y = rng.random((64, 784)), rng.integers(0, 10, 64)
+    cache = network.forward(params, X)
+    dZ2 = cache["A2"].copy()
+    dZ2[np.arange(64), y] -= 1
+    dZ2 /= 64  # (A2 − Y)/m, built independently of backward
+    db2 = network.backward(params, cache, X, y)["db2"]
+    np.testing.assert_allclose(db2, dZ2.sum(axis=0), atol=1e-15)
+    assert abs(np.sum(dZ2)) < 1e-12 and np.abs(db2).max() > 1e-3
