@@ -200,6 +200,9 @@ def _read_meta(path: Path, raw: np.ndarray) -> dict[str, Any]:
     dataset = meta.get("dataset", "mnist")
     if not isinstance(dataset, str) or dataset not in DATASETS:
         raise ModelFileError(f"{path}: 'meta' names an unknown dataset ({meta['dataset']!r})")
+    history = meta.get("history", {})
+    if not (isinstance(history, dict) and all(isinstance(v, list) for v in history.values())):
+        raise ModelFileError(f"{path}: 'meta' history is not a table of per-epoch lists")
     return meta
 
 
