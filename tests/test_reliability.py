@@ -186,6 +186,32 @@ def test_sigkill_during_saves_leaves_the_old_or_the_new_file(tmp_path):
                                                                  "m.npz", "ready"])  # fmt: skip
 
 
+def test_ctrl_c_during_a_save_is_delivered_after_it():
+    finished = []
+    with pytest.raises(KeyboardInterrupt):
+        with train._ctrl_c_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler has run by now: it only took note
+            finished.append(True)
+    assert finished == [True] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_stale_temporaries_of_odd_file_names_are_found(tmp_path):
+    path = tmp_path / "run [1]*.npz"  # glob's special characters, taken literally
+    leftover = tmp_path / ".run [1]*.npz.k2j4_x9a.tmp"
+    leftover.write_bytes(b"killed save")
+    os.utime(leftover, (time.time() - 120, time.time() - 120))
+    modelfile.save(path, network.init_params(n_hidden=2), {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run [1]*.npz"]
+
+
+def test_evaluate_of_an_exploding_model_prints_no_raw_warnings(cli, tiny_data, tmp_path):
+    params = {k: v * np.float32(1e30) for k, v in network.init_params(n_hidden=8).items()}
+    modelfile.save(tmp_path / "huge.npz", params, {"dataset": "mnist"})  # finite, so it loads
+    r = cli("evaluate", str(tmp_path / "huge.npz"), "--data-dir", str(tiny_data))
+    assert r.returncode == 0 and r.stderr == "" and "test accuracy" in r.stdout
+
+
 # --- divergence -------------------------------------------------------------------------------
 
 
