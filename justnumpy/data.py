@@ -125,7 +125,7 @@ def read_idx_gz(path: str | os.PathLike) -> np.ndarray:
 
 
 def _check_dataset(dataset: str) -> dict:
-    if dataset not in DATASETS:
+    if not isinstance(dataset, str) or dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     return DATASETS[dataset]
 
@@ -151,7 +151,8 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
     """Fetch the four files of `dataset` into the cache, verifying each one's SHA-256.
 
     Each file is tried at every mirror in turn. pooch writes to a temporary file and renames it
-    only after the hash matches, so an interrupted or corrupted download never looks complete.
+    only after the hash matches (deleting it otherwise), so an interrupted or corrupted download
+    never looks complete and a wrong file never stays in the cache.
     """
     import pooch
 
@@ -170,7 +171,10 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
                 )
                 break
             except Exception as e:  # network errors, HTTP errors and hash mismatches alike
-                failures.append(f"{mirror}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+                reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+                if "hash" in reason.lower():
+                    reason = "the file's SHA-256 is wrong (deleted)"
+                failures.append(f"{mirror}{fname}: {reason}")
         else:
             raise DataError(
                 f"could not download {fname} of {dataset} ({'; '.join(failures)}). "
@@ -196,6 +200,9 @@ def load(
     from_cache = data_dir is None and not os.environ.get("JUSTNUMPY_DATA")
     if from_cache and allow_download and not all(p.exists() for p in paths.values()):
         download(dataset, progress=progress)
+    if not from_cache and not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "no such folder"
+        raise DataError(f"{folder}: {what}; it should hold the four {dataset} IDX .gz files")
     missing = [p.name for p in paths.values() if not p.exists()]
     if missing:
         raise DataError(
