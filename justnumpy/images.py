@@ -74,6 +74,7 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
         # Pillow warns about images over Image.MAX_IMAGE_PIXELS and raises over twice that; our own
         # cap below is lower, and the warning becomes an error so nothing huge is ever decoded.
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a damaged file's other warnings: it decodes or it fails
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(fp if fp is not None else path, formats=FORMATS) as img:
                 w, h = img.size
@@ -91,8 +92,8 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
         raise
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image file Pillow can read") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
-        raise ImageError(f"{name}: the image is too large to decode safely") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError) as e:
+        raise ImageError(f"{name}: the image is too large to decode safely ({e})") from None
     except Exception as e:  # a damaged file can fail deep inside a decoder in many ways
         raise ImageError(f"{name}: damaged or unsupported image ({type(e).__name__}: {e})") from None
 

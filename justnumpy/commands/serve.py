@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     with sock:
         server = make_server(args.host, args.port, app, threaded=True, fd=sock.fileno())
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"serving {args.model} on http://{host}:{server.socket.getsockname()[1]}/  (Ctrl-C to stop)", flush=True)
+    port = server.socket.getsockname()[1]  # the real one, also when --port 0 asked for any free port
+    print(f"serving {args.model} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     finally:
