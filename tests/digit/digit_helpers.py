@@ -15,14 +15,11 @@ def mnist_as_photo(image: np.ndarray, rng: np.random.Generator, fmt: str = "JPEG
     """
     side = 28 * scale
     big = Image.fromarray(255 - image).resize((side, side), Image.Resampling.BILINEAR)
-    width, height = (
-        side + int(rng.integers(side // 2, 2 * side)),
-        side + int(rng.integers(side // 2, 2 * side)),
-    )
+    width = side + int(rng.integers(side // 2, 2 * side))  # at least half a digit of margin
+    height = side + int(rng.integers(side // 2, 2 * side))
     canvas = Image.new("RGB", (width, height), (255, 255, 255))
-    canvas.paste(
-        big.convert("RGB"), (int(rng.integers(0, width - side)), int(rng.integers(0, height - side)))
-    )
+    corner = (int(rng.integers(0, width - side)), int(rng.integers(0, height - side)))
+    canvas.paste(big.convert("RGB"), corner)
     buffer = io.BytesIO()
     canvas.save(buffer, format=fmt)
     return buffer.getvalue()

@@ -28,14 +28,14 @@ def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_mnist_photo_comes_back_close_and_classified_the_same(mnist_raw, digit_model):
     """×10, black on white, off-centre on a large canvas, RGB JPEG → close to the original 28×28."""
-    _, _, X_test, y_test = mnist_raw
+    _, _, X_test, _ = mnist_raw
     params, _, _ = modelfile.load(digit_model)
     rng = np.random.default_rng(0)
     n = 100
     seen = np.stack([images.preprocess(mnist_as_photo(X_test[i], rng, "JPEG")) for i in range(n)])
     original = X_test[:n].reshape(n, 784) / 255
-    plain = [float(np.corrcoef(s, o)[0, 1]) for s, o in zip(seen, original)]
-    shifted = [best_shift_correlation(s, o) for s, o in zip(seen, original)]
+    plain = [float(np.corrcoef(s, o)[0, 1]) for s, o in zip(seen, original, strict=True)]
+    shifted = [best_shift_correlation(s, o) for s, o in zip(seen, original, strict=True)]
     # "Close": the median correlation with the original is ≥ 0.95, and every image reaches ≥ 0.9 once
     # a 1-pixel rounding difference of the centring is allowed.
     assert np.median(plain) >= 0.95, np.median(plain)
