@@ -41,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and serve the page until Ctrl-C."""
+    import os
     import socket
 
     from werkzeug.serving import make_server
@@ -55,7 +56,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         sock = socket.create_server((args.host, args.port), family=family)
     except OSError as e:  # port taken, address not on this machine, no permission
-        raise JustNumpyError(f"cannot listen on {args.host}:{args.port} ({e.strerror or e})") from None
+        # create_server's own message repeats the address; the plain reason is clearer
+        if not e.errno:
+            reason = str(e)
+        elif e.errno < 0:  # getaddrinfo's codes are negative: the host name does not resolve
+            reason = "unknown host name"
+        else:
+            reason = os.strerror(e.errno)
+        raise JustNumpyError(f"cannot listen on {args.host}:{args.port} ({reason})") from None
     with sock:
         server = make_server(args.host, args.port, app, threaded=True, fd=sock.fileno())
     host = f"[{args.host}]" if ":" in args.host else args.host
