@@ -15,6 +15,7 @@ examples:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def port_number(text: str) -> int:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from justnumpy.errors import JustNumpyError
 
     params, _, _ = modelfile.load(args.model)
-    app = web.create_app(params, model_name=str(args.model))
+    app = web.create_app(params, model_name=Path(args.model).name)
     # Bind the socket ourselves: werkzeug would print its own message and exit on a taken port.
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
