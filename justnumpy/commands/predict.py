@@ -6,7 +6,8 @@ background is light, cropped to the ink, scaled to 20 px and centred by its cent
 
 An image that cannot be read, or holds no digit (blank), gets a `justnumpy: error:` line on stderr;
 the others are still classified, and the exit status is 1. With --json, such an image's entry has
-"digit": null, "probabilities": null and an "error" message.
+"digit": null, "probabilities": null and an "error" message; with --show-input, a good image's entry
+also has "input_png", the file written.
 
 examples:
   justnumpy predict model.npz my-seven.jpg
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         if show_dir is not None:
             results[-1]["input_png"] = str(_write_new(show_dir, Path(path).stem, images.to_png(x)))
     if args.json:
-        print(json.dumps(results, indent=1))
+        print("[\n" + ",\n".join(json.dumps(r) for r in results) + "\n]")  # one image per line
     else:
         for r in results:
             if r["digit"] is not None:
