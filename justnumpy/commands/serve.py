@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+HELP = "draw a digit in your browser and watch the network read it"
+
 
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 0 (any free port) to 65535."""
@@ -29,15 +31,12 @@ def port_number(text: str) -> int:
     return value
 
 
-HELP = "draw a digit in your browser and watch the network read it"
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy serve`."""
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default %(default)s: only this machine)")  # fmt: skip
-    p.add_argument("--port", type=port_number, default=8000, help="default %(default)s")
+    p.add_argument("--port", type=port_number, default=8000, help="default %(default)s; 0 picks a free port")
 
 
 def run(args: argparse.Namespace) -> int:
