@@ -90,6 +90,8 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
                 return _to_array(img)
     except ImageError:
         raise
+    except PermissionError:
+        raise ImageError(f"{name}: cannot read the file (permission denied)") from None
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image file Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError) as e:

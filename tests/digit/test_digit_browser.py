@@ -77,6 +77,7 @@ def draw(page, strokes: list[list[tuple[int, int]]]) -> None:
     for stroke in strokes:
         page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
         page.mouse.down()
+        page.wait_for_timeout(250)  # a human pause: the page asks about the lone dot, which must work
         for x, y in stroke[1:]:
             page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
         page.mouse.up()

@@ -4,7 +4,9 @@
 
 const pad = document.getElementById("pad");
 const ctx = pad.getContext("2d");
-const DEBOUNCE_MS = 120; // while drawing, ask at most every ~0.1 s after the pen pauses
+const DEBOUNCE_MS = 120; // ask 0.12 s after the pen pauses ...
+const EVERY_MS = 300; // ... and every 0.3 s during a long stroke, so the answer follows the pen
+let lastSent = 0;
 let drawing = false;
 let last = null;
 let hasInk = false;
@@ -25,6 +27,14 @@ function point(event) {
   return { x: (event.clientX - r.left) * pad.width / r.width, y: (event.clientY - r.top) * pad.height / r.height };
 }
 
+function dot(at) {
+  ctx.fillStyle = "#111";
+  ctx.beginPath();
+  ctx.arc(at.x, at.y, 9, 0, 2 * Math.PI); // a zero-length line would draw nothing
+  ctx.fill();
+  hasInk = true;
+}
+
 function stroke(from, to) {
   ctx.strokeStyle = "#111";
   ctx.lineWidth = 18;
@@ -41,7 +51,7 @@ pad.addEventListener("pointerdown", (e) => {
   pad.setPointerCapture(e.pointerId);
   drawing = true;
   last = point(e);
-  stroke(last, last); // a tap leaves a dot
+  dot(last); // a tap leaves a dot
   schedule(DEBOUNCE_MS);
 });
 pad.addEventListener("pointermove", (e) => {
@@ -52,7 +62,7 @@ pad.addEventListener("pointermove", (e) => {
     stroke(last, p);
     last = p;
   }
-  schedule(DEBOUNCE_MS);
+  schedule(performance.now() - lastSent > EVERY_MS ? 0 : DEBOUNCE_MS);
 });
 for (const type of ["pointerup", "pointercancel"]) {
   pad.addEventListener(type, () => {
@@ -72,6 +82,7 @@ function schedule(delay) {
 function send() {
   if (!hasInk) return;
   const id = ++latest;
+  lastSent = performance.now();
   pad.toBlob(async (blob) => {
     try {
       const response = await fetch("/api/predict", {
