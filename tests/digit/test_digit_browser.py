@@ -124,3 +124,30 @@ def test_draw_a_one_after_clearing(page):
     page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / "draw-a-digit-1.png"), full_page=True)
     assert max(shown_probabilities(page)) > 0.5
+
+
+def test_touch_drawing_on_a_phone(browser, server_url):
+    """A finger on a phone-sized touch screen draws (pointer events) and does not scroll the page."""
+    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 420, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server_url)
+        cdp = context.new_cdp_session(page)  # real touch events, as a touch screen sends them
+        box = page.locator("#pad").bounding_box()
+
+        def touch(kind: str, x: float | None = None, y: float | None = None) -> None:
+            points = [] if x is None else [{"x": box["x"] + x, "y": box["y"] + y}]
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        (x0, y0), *rest = ONE[0]
+        touch("touchStart", x0, y0)
+        for x, y in rest:
+            for t in range(1, 11):
+                touch("touchMove", x0 + (x - x0) * t / 10, y0 + (y - y0) * t / 10)
+            x0, y0 = x, y
+        touch("touchEnd")
+        page.wait_for_function("document.getElementById('digit').textContent === '1'", timeout=20_000)
+        assert page.evaluate("window.scrollY") == 0
+        page.screenshot(path=str(ARTIFACTS / "draw-a-digit-phone.png"), full_page=True)
+    finally:
+        context.close()
