@@ -108,7 +108,9 @@ def _to_array(img: Image.Image) -> np.ndarray:
         a = np.asarray(img, dtype=np.float64)
         span = float(a.max() - a.min()) if np.isfinite(a).all() else 0.0
         img = Image.fromarray(((a - a.min()) / span if span > 0 else np.zeros_like(a)).astype(np.float32))
-    elif "A" in img.mode or "transparency" in img.info:
+    elif img.mode in ("LAB", "HSV"):  # Pillow cannot convert these to L: take their lightness band
+        img = img.getchannel("L" if img.mode == "LAB" else "V")
+    elif img.has_transparency_data:  # an alpha band, or a transparent palette entry / colour
         img = img.convert("RGBA").convert("LA")  # palette and tRNS transparency become real alpha
     else:
         img = img.convert("L")  # RGB, CMYK, palette, 1-bit, ...: luminance (ITU-R 601-2)

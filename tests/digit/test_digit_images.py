@@ -93,6 +93,7 @@ def _variants(img: Image.Image) -> dict[str, bytes]:
         "CMYK jpeg": encode(img.convert("CMYK"), "JPEG"),
         "I (32-bit) tiff": encode(img.convert("I"), "TIFF"),
         "F (float) tiff": encode(img.convert("F"), "TIFF"),
+        "LAB tiff": encode(img.convert("RGB").convert("LAB"), "TIFF"),
     }
 
 
