@@ -9,6 +9,7 @@ examples:
   justnumpy train
   justnumpy train --epochs 10 --lr 0.05 --optimizer adam --out adam.npz
   justnumpy train --resume model.npz --epochs 8
+  justnumpy train --plots plots/
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="model file to write (default: model.npz, or the --resume file)")
     p.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    p.add_argument(
+        "--plots", metavar="DIR", help="after training, draw the `justnumpy plot` pictures into DIR"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,4 +58,8 @@ def run(args: argparse.Namespace) -> int:
     log = (lambda line: None) if args.quiet else print
     state = train.train(config, raw, out=out, state=state, progress=show_progress(args), log=log)
     print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {state.epoch} epochs; saved {out}")
+    if args.plots:
+        from justnumpy.commands.plot import write_plots
+
+        write_plots(state.params, state.history, raw[2:], config.dataset, args.plots)
     return 0
