@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from digit_helpers import check_input, encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -11,6 +10,8 @@ from PIL import Image
 
 from justnumpy import images
 from justnumpy.errors import ImageError, NoDigitError
+
+from .digit_helpers import check_input, encode
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FORMATS = ["PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"]

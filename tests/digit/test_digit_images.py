@@ -8,11 +8,12 @@ import zlib
 
 import numpy as np
 import pytest
-from digit_helpers import check_input, drawn_seven, encode, mnist_as_photo
 from PIL import Image
 
 from justnumpy import images, modelfile, network
 from justnumpy.errors import ImageError, JustNumpyError, NoDigitError
+
+from .digit_helpers import check_input, drawn_seven, encode, mnist_as_photo
 
 
 def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:

@@ -6,10 +6,11 @@ import json
 
 import numpy as np
 import pytest
-from digit_helpers import drawn_seven, encode, mnist_as_photo
 from PIL import Image
 
 from justnumpy import images, modelfile, network
+
+from .digit_helpers import drawn_seven, encode, mnist_as_photo
 
 
 @pytest.mark.slow

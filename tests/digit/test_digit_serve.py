@@ -6,10 +6,11 @@ import socket
 
 import numpy as np
 import pytest
-from digit_helpers import drawn_seven, encode
 from PIL import Image
 
 from justnumpy import images, modelfile, network, web
+
+from .digit_helpers import drawn_seven, encode
 
 
 @pytest.fixture
