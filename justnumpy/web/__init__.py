@@ -62,7 +62,10 @@ def create_app(params: network.Params, model_name: str = "model") -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         # 404, 405, 413 (MAX_CONTENT_LENGTH), ...: JSON like every other answer, no HTML page.
-        return _error(e.code or 400, e.name.lower().replace(" ", "_"), e.description or e.name)
+        message = e.description or e.name
+        if e.code == 413:
+            message = f"the request is larger than {MAX_BYTES // 2**20} MB; a drawing is a few kB"
+        return _error(e.code or 400, e.name.lower().replace(" ", "_"), message)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

@@ -60,6 +60,8 @@ def test_bad_requests_get_json_4xx(client, body, content_type, status, code):
     assert r.status_code == status, r.data[:300]
     assert r.is_json and r.get_json()["code"] == code and r.get_json()["error"]
     assert b"Traceback" not in r.data
+    if status == 413:
+        assert "larger than 2 MB" in r.get_json()["error"]
 
 
 def test_other_routes(client):
