@@ -20,6 +20,7 @@ from justnumpy.errors import JustNumpyError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
 COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain"]
+COMMANDS += ["predict", "serve"]  # your own digit: image files and the draw-a-digit page
 
 
 class Parser(argparse.ArgumentParser):
