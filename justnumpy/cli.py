@@ -19,8 +19,7 @@ import sys
 from justnumpy.errors import JustNumpyError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
-COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain"]
-COMMANDS += ["predict", "serve"]  # your own digit: image files and the draw-a-digit page
+COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain", "predict", "serve"]
 
 
 class Parser(argparse.ArgumentParser):

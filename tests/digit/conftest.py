@@ -6,15 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from justnumpy import modelfile, network, train
-
-
-@pytest.fixture(scope="session")
-def digit_model(mnist_raw, tmp_path_factory) -> Path:
-    """The default recipe trained on the real MNIST (~5 s on an idle machine), saved as a file."""
-    out = tmp_path_factory.mktemp("digit-model") / "model.npz"
-    train.train(train.Config(), mnist_raw, out=str(out), log=lambda line: None)
-    return out
+from justnumpy import modelfile, network
 
 
 @pytest.fixture(scope="session")

@@ -26,12 +26,12 @@ ONE = [[(150, 50), (146, 130), (142, 230)]]
 
 
 @pytest.fixture(scope="module")
-def server_url(digit_model, tmp_path_factory):
+def server_url(default_model, tmp_path_factory):
     """`justnumpy serve MODEL --port 0` in a subprocess; the URL it prints (the port it got)."""
     log = tmp_path_factory.mktemp("serve") / "requests.log"  # werkzeug logs each request to stderr
     with open(log, "w") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "justnumpy", "serve", str(digit_model), "--port", "0"],
+            [sys.executable, "-m", "justnumpy", "serve", str(default_model), "--port", "0"],
             env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=stderr, text=True,
         )  # fmt: skip
     try:

@@ -27,10 +27,10 @@ def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:
                for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # fmt: skip
 
 
-def test_mnist_photo_comes_back_close_and_classified_the_same(mnist_raw, digit_model):
+def test_mnist_photo_comes_back_close_and_classified_the_same(mnist_raw, default_model):
     """×10, black on white, off-centre on a large canvas, RGB JPEG → close to the original 28×28."""
     _, _, X_test, _ = mnist_raw
-    params, _, _ = modelfile.load(digit_model)
+    params, _, _ = modelfile.load(default_model)
     rng = np.random.default_rng(0)
     n = 100
     seen = np.stack([images.preprocess(mnist_as_photo(X_test[i], rng, "JPEG")) for i in range(n)])

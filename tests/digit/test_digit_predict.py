@@ -14,7 +14,7 @@ from .digit_helpers import drawn_seven, encode, mnist_as_photo
 
 
 @pytest.mark.slow
-def test_default_model_reads_photo_like_mnist_files(mnist_raw, digit_model, tmp_path, cli):
+def test_default_model_reads_photo_like_mnist_files(mnist_raw, default_model, tmp_path, cli):
     """≥95% of MNIST test digits, as black-on-white, upscaled, off-centre RGB PNG/JPEG files."""
     _, _, X_test, y_test = mnist_raw
     rng = np.random.default_rng(6)
@@ -25,7 +25,7 @@ def test_default_model_reads_photo_like_mnist_files(mnist_raw, digit_model, tmp_
         path = tmp_path / f"{n:04d}-label{y_test[i]}.{fmt.lower()}"
         path.write_bytes(mnist_as_photo(X_test[i], rng, fmt, scale=int(rng.integers(3, 11))))
         paths.append(str(path))
-    r = cli("predict", str(digit_model), *paths, "--json")
+    r = cli("predict", str(default_model), *paths, "--json")
     assert r.returncode == 0, r.stderr
     answers = json.loads(r.stdout)
     assert [a["path"] for a in answers] == paths
@@ -34,7 +34,7 @@ def test_default_model_reads_photo_like_mnist_files(mnist_raw, digit_model, tmp_
     print(f"accuracy on {len(paths)} photo-like files: {accuracy:.2%}")
     assert accuracy >= 0.95, accuracy
     # the JSON probabilities are the network's on the preprocessed file (one source of truth)
-    params, _, _ = modelfile.load(digit_model)
+    params, _, _ = modelfile.load(default_model)
     expected = network.forward(params, images.preprocess(paths[0])[None, :])["A2"][0]
     np.testing.assert_allclose(answers[0]["probabilities"], expected, rtol=1e-5, atol=1e-7)
 
