@@ -83,6 +83,17 @@ def draw(page, strokes: list[list[tuple[int, int]]]) -> None:
         page.mouse.up()
 
 
+# True once the answer on screen is the one for the finished drawing, not a mid-stroke one.
+ANSWERED = "document.body.dataset.state === 'ready' && document.body.dataset.busy === 'false'"
+
+# True once every probability bar has finished its CSS transition to the width it was given.
+BARS_SETTLED = """() => [...document.querySelectorAll('#bars .fill')].every(fill => {
+    const track = fill.parentElement.getBoundingClientRect().width;
+    const wanted = parseFloat(fill.style.width || '0') / 100 * track;
+    return Math.abs(fill.getBoundingClientRect().width - wanted) < 1.5;
+})"""
+
+
 def shown_probabilities(page) -> list[float]:
     return [float(v.rstrip("%")) / 100 for v in page.locator("#bars .value").all_text_contents()]
 
@@ -91,8 +102,8 @@ def test_draw_a_seven_see_the_answer(page):
     assert page.locator("body").get_attribute("data-state") == "empty"
     assert page.locator("#digit").text_content() == "?"
     draw(page, SEVEN)
-    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=20_000)
-    page.wait_for_timeout(300)  # the bars' 120 ms transition, for the screenshot
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    page.wait_for_function(BARS_SETTLED, timeout=10_000)  # the bars' transition, for the screenshot
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "draw-a-digit-7.png"), full_page=True)
 
@@ -117,11 +128,12 @@ def test_draw_a_seven_see_the_answer(page):
 
 def test_draw_a_one_after_clearing(page):
     draw(page, SEVEN)
-    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=20_000)
+    page.wait_for_function(ANSWERED, timeout=20_000)
     page.click("#clear")
     draw(page, ONE)
-    page.wait_for_function("document.getElementById('digit').textContent === '1'", timeout=20_000)
-    page.wait_for_timeout(300)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    assert page.locator("#digit").text_content() == "1"
+    page.wait_for_function(BARS_SETTLED, timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "draw-a-digit-1.png"), full_page=True)
     assert max(shown_probabilities(page)) > 0.5
 
@@ -146,7 +158,9 @@ def test_touch_drawing_on_a_phone(browser, server_url):
                 touch("touchMove", x0 + (x - x0) * t / 10, y0 + (y - y0) * t / 10)
             x0, y0 = x, y
         touch("touchEnd")
-        page.wait_for_function("document.getElementById('digit').textContent === '1'", timeout=20_000)
+        page.wait_for_function(ANSWERED, timeout=20_000)
+        assert page.locator("#digit").text_content() == "1"
+        page.wait_for_function(BARS_SETTLED, timeout=10_000)
         assert page.evaluate("window.scrollY") == 0
         page.screenshot(path=str(ARTIFACTS / "draw-a-digit-phone.png"), full_page=True)
     finally:

@@ -19,6 +19,9 @@ function clearPad() {
   ctx.fillRect(0, 0, pad.width, pad.height);
   hasInk = false;
   latest += 1;
+  clearTimeout(timer);
+  timer = null;
+  document.body.dataset.busy = "false";
   showEmpty("Draw something on the left.");
 }
 
@@ -74,13 +77,20 @@ for (const type of ["pointerup", "pointercancel"]) {
 document.getElementById("clear").addEventListener("click", clearPad);
 
 // ---- talking to the server --------------------------------------------------------------------
+// body[data-busy] is "true" from the moment the drawing changes until the answer for exactly
+// that drawing is on screen, so neither a person nor a test mistakes a mid-stroke answer for the last.
 function schedule(delay) {
   clearTimeout(timer);
+  document.body.dataset.busy = "true";
   timer = setTimeout(send, delay);
 }
 
 function send() {
-  if (!hasInk) return;
+  timer = null;
+  if (!hasInk) {
+    document.body.dataset.busy = "false";
+    return;
+  }
   const id = ++latest;
   lastSent = performance.now();
   pad.toBlob(async (blob) => {
@@ -90,11 +100,14 @@ function send() {
       });
       const answer = await response.json();
       if (id !== latest) return; // a newer drawing is already on its way
+      if (timer === null) document.body.dataset.busy = "false"; // and none is waiting to be sent
       if (response.ok) show(answer);
       else if (answer.code === "no_digit") showEmpty("No digit yet: keep drawing.");
       else showError(answer.error || `server error ${response.status}`);
     } catch (err) {
-      if (id === latest) showError(`cannot reach the server (${err.message})`);
+      if (id !== latest) return;
+      if (timer === null) document.body.dataset.busy = "false";
+      showError(`cannot reach the server (${err.message})`);
     }
   }, "image/png");
 }
