@@ -156,6 +156,7 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
     """
     import pooch
 
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." lines; the bar says it
     spec = _check_dataset(dataset)
     folder = cache_dir(dataset)
     for key, fname in FILES.items():
@@ -171,10 +172,7 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
                 )
                 break
             except Exception as e:  # network errors, HTTP errors and hash mismatches alike
-                reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-                if "hash" in reason.lower():
-                    reason = "the file's SHA-256 is wrong (deleted)"
-                failures.append(f"{mirror}{fname}: {reason}")
+                failures.append(f"{mirror}{fname}: {_why_download_failed(e)}")
         else:
             raise DataError(
                 f"could not download {fname} of {dataset} ({'; '.join(failures)}). "
@@ -182,6 +180,20 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
                 f"and pass --data-dir FOLDER, or set JUSTNUMPY_DATA to its parent folder"
             )
     return folder
+
+
+def _why_download_failed(error: Exception) -> str:
+    """A short reason for a failed download; requests' own messages run to several hundred characters."""
+    import requests  # pooch downloads with requests
+
+    if isinstance(error, requests.exceptions.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "cannot connect (offline?)"
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return "the file's SHA-256 is wrong (deleted)" if "hash" in text.lower() else text
 
 
 def load(
