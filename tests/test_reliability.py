@@ -294,7 +294,7 @@ def test_all_mirrors_wrong_is_one_clear_error_and_an_empty_cache(mirrors):
     message = str(error.value)
     assert message.startswith("could not download train-images-idx3-ubyte.gz of mnist")
     assert f"{base}bad/train-images-idx3-ubyte.gz: the file's SHA-256 is wrong (deleted)" in message
-    assert f"{base}empty/train-images-idx3-ubyte.gz: 404" in message and "--data-dir" in message
+    assert f"{base}empty/train-images-idx3-ubyte.gz: HTTP 404" in message and "--data-dir" in message
     assert not cache.exists() or list(cache.iterdir()) == []
 
 
