@@ -1,0 +1,102 @@
+"""Time a training epoch against PyTorch, scikit-learn and the FLOP floor of the matrix products.
+
+All contenders train the 784-256-10 network on the same random MNIST-shaped float32 data, in
+turns (A B C A B C ...) so that noise from other programs hits them alike; the table shows
+medians and the spread. PyTorch and scikit-learn are optional: absent, they say "skipped".
+
+examples:
+  justnumpy bench
+  justnumpy bench --json --repeats 5
+  justnumpy bench --time-to-98            # also train the default recipe on real MNIST
+  justnumpy bench --sweep docs/speed      # width and batch sweeps: CSV, Markdown and PNG
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from justnumpy.commands import add_data_options, positive_int, show_progress
+
+HELP = "measure training speed against PyTorch, scikit-learn and the FLOP floor"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `justnumpy bench`."""
+    p.add_argument("--repeats", type=positive_int, default=3,
+                   help="timed epochs per contender after one warm-up (default %(default)s)")  # fmt: skip
+    p.add_argument("--examples", type=positive_int,
+                   help="rows per epoch (default 60000; 15000 for --sweep)")  # fmt: skip
+    p.add_argument("--batch-sizes", type=positive_int, nargs="+", default=[32, 128, 512], metavar="B",
+                   help="default: 32 128 512")  # fmt: skip
+    p.add_argument("--no-baselines", action="store_true", help="skip PyTorch and scikit-learn")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--time-to-98", action="store_true",
+                   help="also time the default recipe to 98%% test accuracy on real MNIST")  # fmt: skip
+    p.add_argument("--sweep", metavar="DIR", help="instead: width and batch sweeps, written to DIR")
+    add_data_options(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure, then print the table (or JSON)."""
+    from justnumpy import bench
+
+    if args.sweep:
+        from justnumpy import sweep
+
+        for path in sweep.run(args.sweep, n=args.examples or 15000, repeats=args.repeats):
+            print(f"wrote {path}")
+        return 0
+    result = bench.measure(n=args.examples or 60000, batches=tuple(args.batch_sizes), repeats=args.repeats,
+                           baselines=not args.no_baselines)  # fmt: skip
+    if args.time_to_98:
+        from justnumpy import data
+
+        raw = data.load(args.dataset, args.data_dir, progress=show_progress(args))
+        result["time_to_98"] = bench.time_to_98(raw)
+    print(json.dumps(result, indent=2) if args.json else table(result))
+    return 0
+
+
+def _s(stats: dict | None) -> str:
+    """'0.412 s (0.40–0.45)': median and spread, or 'skipped'."""
+    if not stats:
+        return "skipped"
+    return f"{stats['median']:.3f} s ({stats['min']:.2f}–{stats['max']:.2f})"
+
+
+def table(r: dict) -> str:
+    """The results as a plain-text table a person can read."""
+    m = r["machine"]
+    lines = [
+        f"{r['n_examples']} random MNIST-shaped examples, 784-{r['hidden']}-10, float32, "
+        f"{r['epoch_gflop']:.1f} GFLOP/epoch; median of {r['repeats']} epochs (min–max), interleaved",
+        f"{m['cpu']}, {m['cores']} cores, numpy {m['numpy']}, {m['blas']} kernel {m['blas_kernel']}, "
+        f"torch {m['torch'] or 'absent'}, scikit-learn {m['sklearn'] or 'absent'}; "
+        f"load average {m['load_average_before']:.1f} → {m['load_average_after']:.1f}",
+        "",
+        f"{'batch':>5} {'thr':>3}  {'justnumpy s/epoch':<24}{'torch s/epoch':<24}{'ratio':>6}  "
+        f"{'floor s':>8}  {'of floor':>8}  {'GFLOP/s':>7}",
+    ]
+    for row in r["rows"]:
+        ratio = f"{row['ratio_vs_torch']:.2f}" if row["ratio_vs_torch"] else "-"
+        lines.append(
+            f"{row['batch']:>5} {row['blas_threads']:>3}  {_s(row['justnumpy_spread']):<24}"
+            f"{_s(row['torch_spread']):<24}{ratio:>6}  "
+            f"{row['flop_bound_s_per_epoch']:>8.3f}  {row['fraction_of_bound']:>8.0%}  "
+            f"{row['justnumpy_gflops']:>7.1f}"
+        )
+    lines += [
+        "",
+        f"scikit-learn MLPClassifier, batch 128: {_s(r['sklearn_spread'])}",
+        f"floor = the five matrix products alone on the step's shapes; biggest square product: "
+        f"{r['peak_gemm_gflops']:.0f} GFLOP/s",
+        f"peak memory NumPy held during one epoch: {r['peak_memory_mb']:.1f} MB on top of the data; "
+        f"whole process at most {r['max_rss_mb']:.0f} MB",
+    ]
+    if "time_to_98" in r:
+        t = r["time_to_98"]
+        reached = f"{t['seconds']:.1f} s (epoch {t['epoch']})" if t["seconds"] else "not reached"
+        lines.append(f"default recipe on real MNIST: 98% test accuracy after {reached}; "
+                     f"final {t['final_test_acc']:.2%} after {t['total_seconds']:.1f} s")  # fmt: skip
+    return "\n".join(lines)
