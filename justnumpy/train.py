@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from justnumpy import modelfile, network, optim
+from justnumpy import augment, modelfile, network, optim
 from justnumpy.data import to_inputs
 from justnumpy.errors import JustNumpyError
 
@@ -44,6 +44,12 @@ class Config:
     schedule: str = "cosine"
     seed: int = 0
     validation_fraction: float = 0.05
+    # Added for the accuracy ladder (recipes.py); the defaults change nothing above.
+    init: str = "he"  # "he" or "small" (0.01·N(0, 1), the starting document's)
+    weight_decay: float = 0.0  # L2 strength λ: the loss gains λ/2·(‖W1‖² + ‖W2‖²)
+    dropout: float = 0.0  # probability of zeroing each hidden unit during training
+    augment: str = "none"  # see augment.KINDS: distort the training images afresh every epoch
+    n_iter_no_change: int | None = None  # stop after this many epochs without a better val accuracy
 
     def validate(self) -> None:
         """Raise JustNumpyError naming the first setting that cannot work."""
@@ -57,6 +63,15 @@ class Config:
              f"validation fraction must be in [0, 1), got {self.validation_fraction}"),
             (self.optimizer in optim.OPTIMIZERS, f"unknown optimizer {self.optimizer!r}"),
             (self.schedule in ("constant", "cosine"), f"unknown schedule {self.schedule!r}"),
+            (self.init in network.INITS, f"unknown init {self.init!r}"),
+            (math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+             f"weight decay must be ≥ 0, got {self.weight_decay}"),
+            (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
+            (self.augment in augment.KINDS, f"unknown augmentation {self.augment!r}"),
+            (self.n_iter_no_change is None or self.n_iter_no_change >= 1,
+             f"n_iter_no_change must be at least 1, got {self.n_iter_no_change}"),
+            (self.n_iter_no_change is None or self.validation_fraction > 0,
+             "early stopping (n_iter_no_change) needs a validation split (validation fraction > 0)"),
         ]  # fmt: skip
         for ok, message in checks:
             if not ok:
@@ -109,7 +124,7 @@ class State:
 
 def new_state(config: Config) -> State:
     """Fresh weights, a fresh optimizer and a generator seeded from config.seed."""
-    params = network.init_params(n_hidden=config.hidden, seed=config.seed)
+    params = network.init_params(n_hidden=config.hidden, seed=config.seed, init=config.init)
     options = {"momentum": config.momentum} if config.optimizer == "momentum" else {}
     return State(
         params=params,
@@ -171,13 +186,15 @@ def run_epoch(
     # slice (a view, no copy) instead of a fresh fancy-indexed copy per step.
     order = state.rng.permutation(n)
     X_shuf, y_shuf = np.take(data.X_train, order, axis=0), np.take(data.y_train, order)
+    # A fresh random distortion of every image each epoch (no-op and no random draws for "none").
+    X_shuf = augment.augment_in_chunks(X_shuf, state.rng, config.augment)
     loss_sum, correct = 0.0, 0
     bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.epochs}", unit="batch", leave=False,
                disable=not progress)  # fmt: skip
     for b in range(steps):
         Xb, yb = X_shuf[b * B : (b + 1) * B], y_shuf[b * B : (b + 1) * B]
         lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
-        cache = network.forward(state.params, Xb)
+        cache = network.forward(state.params, Xb, config.dropout, state.rng)  # rng only used if dropout > 0
         batch_loss = network.loss(cache["A2"], yb)
         if not math.isfinite(batch_loss):
             bar.close()
@@ -185,7 +202,7 @@ def run_epoch(
                 f"training diverged at epoch {epoch}, batch {b + 1} of {steps}: the loss became "
                 f"{batch_loss}; try a lower learning rate than {config.lr}"
             )
-        grads = network.backward(state.params, cache, Xb, yb)
+        grads = network.backward(state.params, cache, Xb, yb, config.weight_decay)
         state.optimizer.step(state.params, grads, lr)
         state.step += 1
         loss_sum += batch_loss * len(yb)
@@ -247,4 +264,16 @@ def train(
             f"train {record['train_acc']:.2%}  {val}test {record['test_acc']:.2%}  "
             f"({record['seconds']:.1f} s)"
         )
+        if config.n_iter_no_change and stalled(state.history["val_acc"], config.n_iter_no_change):
+            log(f"early stop: no better validation accuracy in the last {config.n_iter_no_change} epochs")
+            break
     return state
+
+
+def stalled(val_acc: list[float], n_iter_no_change: int) -> bool:
+    """True when the best validation accuracy is `n_iter_no_change` or more epochs old (sklearn's rule).
+
+    Early stopping ends training once the held-out examples stop improving: further epochs
+    would fit the training set ever closer without reading new digits any better.
+    """
+    return len(val_acc) - 1 - int(np.argmax(val_acc)) >= n_iter_no_change
