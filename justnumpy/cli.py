@@ -19,7 +19,7 @@ import sys
 from justnumpy.errors import JustNumpyError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
-COMMANDS = ["train", "evaluate", "download", "gradcheck"]
+COMMANDS = ["train", "evaluate", "download", "gradcheck", "ladder"]
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,0 +1,138 @@
+"""The accuracy ladder: train every recipe in recipes.LADDER, tabulate and plot what each idea buys.
+
+    from justnumpy import data, ladder
+    results = ladder.run(data.load("mnist"))             # every rung, ~5 minutes on 2 cores
+    ladder.save(results, "ladder-out")                    # ladder.md, ladder.csv, ladder.png
+
+`quick=True` is the same ladder shrunk to run in seconds (a 10,000-image training subset and a
+few epochs per rung): it checks that every rung still trains, not how well.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from justnumpy import recipes, train
+
+QUICK_TRAIN_IMAGES = 10_000  # --quick trains on this many images (the test set stays whole)
+QUICK_EPOCHS = {"seed": 30}  # --quick epochs per rung; rungs not listed get 2
+COLUMNS = ["rung", "what changed", "epochs", "test accuracy", "seconds", "seed"]
+
+
+@dataclass
+class Result:
+    """One trained rung: its name, change, settings, final test accuracy and per-epoch curve."""
+
+    rung: str
+    change: str
+    config: train.Config
+    test_acc: float
+    seconds: float
+    curve: list[float]  # test accuracy after each epoch
+
+    def row(self, percent: bool = True) -> list[str]:
+        """The table row, in COLUMNS order; accuracy as "98.22%", or as 0.9822 for the CSV."""
+        accuracy = f"{self.test_acc:.2%}" if percent else f"{self.test_acc:.4f}"
+        return [
+            self.rung,
+            self.change,
+            str(len(self.curve)),
+            accuracy,
+            f"{self.seconds:.1f}",
+            str(self.config.seed),
+        ]
+
+
+def shrink(raw: tuple[np.ndarray, ...], n_train: int) -> tuple[np.ndarray, ...]:
+    """The first n_train training images and all test images, as data.load returns them."""
+    X_train, y_train, X_test, y_test = raw
+    return X_train[:n_train], y_train[:n_train], X_test, y_test
+
+
+def run(
+    raw: tuple[np.ndarray, ...],
+    rungs: list[str] | None = None,
+    quick: bool = False,
+    seed: int = 0,
+    dataset: str = "mnist",
+    progress: bool = False,
+    log: Callable[[str], None] = print,
+) -> list[Result]:
+    """Train each rung (default: all of recipes.LADDER) from scratch; return their results."""
+    if quick:
+        raw = shrink(raw, QUICK_TRAIN_IMAGES)
+    results = []
+    for i, name in enumerate(rungs or recipes.LADDER, start=1):
+        overrides = {"seed": seed, "dataset": dataset}
+        if quick:
+            overrides["epochs"] = QUICK_EPOCHS.get(name, 2)
+        config = recipes.config(name, **overrides)
+        if config.batch_size >= recipes.FULL_BATCH:  # "the whole training set", however big it is
+            config.batch_size = len(raw[0]) - round(config.validation_fraction * len(raw[0]))
+        log(f"[{i}/{len(rungs or recipes.LADDER)}] {name}: {recipes.RECIPES[name].change}")
+        start = time.perf_counter()
+        state = train.train(config, raw, progress=progress, log=lambda line: None)
+        seconds = time.perf_counter() - start
+        curve = state.history["test_acc"]
+        results.append(Result(name, recipes.RECIPES[name].change, config, curve[-1], seconds, curve))
+        log(f"      test accuracy {curve[-1]:.2%} after {len(curve)} epochs, {seconds:.1f} s")
+    return results
+
+
+def table(results: list[Result]) -> str:
+    """The results as a Markdown table (also readable as plain text in a terminal)."""
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
+    lines += ["| " + " | ".join(r.row()) + " |" for r in results]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: list[Result], path: str | Path) -> None:
+    """PNG: final test accuracy per rung (bars) and test accuracy after every epoch (curves)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+
+    fig, (bars, curves) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
+    names = [r.rung for r in results]
+    accuracy = [100 * r.test_acc for r in results]
+    bars.barh(names, accuracy, color="tab:blue")
+    bars.invert_yaxis()  # the ladder reads top (seed) to bottom (best)
+    for y, a in enumerate(accuracy):
+        bars.annotate(f"{a:.2f}%", (a, y), xytext=(3, 0), textcoords="offset points", va="center")
+    low = min(accuracy)
+    bars.set_xlim(max(0.0, low - (100 - low) * 0.5), 100)  # zoom in on the part that changes
+    bars.set_xlabel("test accuracy (%)")
+    bars.set_title("final test accuracy per rung")
+    for r in results:
+        epochs = np.arange(1, len(r.curve) + 1)
+        curves.plot(epochs, 100 * np.asarray(r.curve), label=r.rung, marker="." if len(epochs) < 80 else None)
+    curves.set_xscale("log")  # the seed rung's 200 full-batch epochs beside the others' 5 to 60
+    curves.set_ylim(max(0.0, low - (100 - low) * 0.5), 100)
+    curves.set_xlabel("epoch (passes over the training set, log scale)")
+    curves.set_ylabel("test accuracy (%)")
+    curves.set_title("test accuracy after every epoch")
+    curves.grid(alpha=0.3)
+    curves.legend(loc="lower right")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def save(results: list[Result], folder: str | Path) -> list[Path]:
+    """Write ladder.md, ladder.csv and ladder.png into `folder` (created if needed); return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    md, csv_path, png = folder / "ladder.md", folder / "ladder.csv", folder / "ladder.png"
+    md.write_text(table(results), encoding="utf-8")
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        writer.writerows(r.row(percent=False) for r in results)
+    plot(results, png)
+    return [md, csv_path, png]

@@ -1,0 +1,126 @@
+"""Named training recipes: the accuracy ladder from the starting document's ~87% to ≥99%.
+
+Each recipe is a complete `train.Config` for the same 784-256-10 network. The ladder climbs one
+idea per rung, so the difference between two neighbouring rungs is what that idea buys:
+
+    seed → minibatch → he-init → momentum → cosine → longer → best-plain → best
+
+    from justnumpy import recipes, train
+    config = recipes.config("best-plain", seed=1)      # any field can be overridden
+    `justnumpy train --recipe best`                     # the same from the command line
+    `justnumpy ladder`                                  # train every rung, table and plot
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+from justnumpy.errors import JustNumpyError
+from justnumpy.train import Config
+
+FULL_BATCH = 60_000  # all of MNIST's training images in one step (validation_fraction=0)
+
+
+class Recipe(NamedTuple):
+    """A rung of the ladder: what it changes (one line) and its complete settings."""
+
+    change: str
+    settings: dict[str, Any]
+
+
+# Each rung repeats every setting of the rung below it and changes one idea, named first.
+RECIPES: dict[str, Recipe] = {
+    # The starting document, as literally as it reads: the gradient of the whole training set per
+    # step (60,000 images), weights from 0.01·N(0, 1), a fixed learning rate, a few hundred steps.
+    # Small weights make small signals, so early steps crawl, and one step per pass is slow going.
+    "seed": Recipe(
+        "full-batch gradient descent, 0.01·N(0,1) init, fixed lr (the starting document)",
+        dict(
+            epochs=200,
+            batch_size=FULL_BATCH,
+            validation_fraction=0.0,
+            optimizer="sgd",
+            schedule="constant",
+            lr=0.5,
+            init="small",
+        ),
+    ),
+    # Mini-batches: 128 images give a good-enough estimate of the gradient, so one pass over the
+    # data makes ~470 steps instead of 1; the noise of small batches even helps escape flat spots.
+    "minibatch": Recipe(
+        "mini-batches of 128, reshuffled every epoch",
+        dict(
+            epochs=5,
+            batch_size=128,
+            validation_fraction=0.05,
+            optimizer="sgd",
+            schedule="constant",
+            lr=0.2,
+            init="small",
+        ),
+    ),
+    # He initialisation: weights of std √(2/fan_in) keep the signal's size through each ReLU
+    # layer, so every unit learns from the first step instead of waking up slowly.
+    "he-init": Recipe(
+        "He initialisation, std √(2/fan_in)",
+        dict(
+            epochs=5,
+            batch_size=128,
+            validation_fraction=0.05,
+            optimizer="sgd",
+            schedule="constant",
+            lr=0.2,
+            init="he",
+        ),
+    ),
+    # Momentum: a running sum of gradients, so steady directions speed up and zig-zags cancel.
+    "momentum": Recipe(
+        "momentum 0.9",
+        dict(
+            epochs=5,
+            batch_size=128,
+            validation_fraction=0.05,
+            optimizer="momentum",
+            schedule="constant",
+            lr=0.2,
+            init="he",
+        ),
+    ),
+    # Cosine schedule: big steps early to travel, tiny steps at the end to settle into the minimum
+    # instead of bouncing around it. This is `justnumpy train`'s default (≥98% in 5 epochs).
+    "cosine": Recipe(
+        "learning rate decays along a cosine to 0 (the default recipe)",
+        dataclasses.asdict(Config()),
+    ),
+    # Longer: more passes over the data, with the cosine stretched over all of them.
+    "longer": Recipe(
+        "30 epochs instead of 5",
+        dict(dataclasses.asdict(Config()), epochs=30),
+    ),
+    # Dropout: each hidden unit is silenced with probability 0.3 on every example, so no unit can
+    # rely on a few others; the network learns redundant features and overfits far less.
+    # L2 weight decay (1e-4) adds a mild preference for small weights for the same reason. With a
+    # fixed cosine schedule there is no need for early stopping, so all 60,000 images train.
+    "best-plain": Recipe(
+        "dropout 0.3 on the hidden layer, L2 1e-4, all 60,000 images, 40 epochs",
+        dict(
+            dataclasses.asdict(Config()), epochs=40, dropout=0.3, weight_decay=1e-4, validation_fraction=0.0
+        ),
+    ),
+    # Augmentation: every epoch sees freshly shifted, rotated, scaled and elastically distorted
+    # digits (augment.py), so the network must learn what stays the same under these changes:
+    # the digit's shape, not its exact pixels. It needs more epochs to absorb the variety.
+    "best": Recipe(
+        "random affine + elastic distortions of every training image (augment.py)",
+        dict(dataclasses.asdict(Config()), epochs=60, augment="affine+elastic", validation_fraction=0.0),
+    ),
+}
+LADDER = list(RECIPES)  # the rungs, bottom to top
+
+
+def config(name: str, **overrides: Any) -> Config:
+    """The Config of recipe `name`, with `overrides` (e.g. seed=1, epochs=2) applied on top."""
+    if name not in RECIPES:
+        raise JustNumpyError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
+    return Config(**{**RECIPES[name].settings, **overrides})
