@@ -1,4 +1,4 @@
-"""Data augmentation in NumPy: every epoch sees slightly different digits (docs/math.md#augmentation).
+"""Data augmentation in NumPy: every epoch sees slightly different digits.
 
 A 3 moved two pixels left, turned 10°, or written with a shakier hand is still a 3. Training on
 such variants teaches the network that these changes do not matter, which it cannot learn from

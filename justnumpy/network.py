@@ -10,6 +10,10 @@ and, by the chain rule, backwards:
     dA1 = dZ2·W2ᵀ         dZ1 = dA1 ⊙ [Z1 > 0]
     dW1 = Xᵀ·dZ1          db1 = Σ_rows dZ1
 
+Two optional regularizers, off unless asked for: dropout on A1 (forward(..., dropout=p, rng=rng)
+multiplies A1 by a random mask of 0 and 1/(1−p), and backward multiplies dA1 by the same mask) and L2
+weight decay (backward(..., weight_decay=λ) adds λ·W to dW1 and dW2).
+
 Shapes: m examples per batch, X (m, 784) pixels scaled to [0, 1], W1 (784, H), b1 (H,),
 W2 (H, 10), b2 (10,), Y the one-hot form of the integer labels y (m,).
 Every symbol is derived step by step in docs/math.md.
@@ -84,7 +88,7 @@ def forward(
     """Run a batch X (m, 784) through the network; return every intermediate backward needs.
 
     With dropout p > 0 and a generator `rng` (training only), each hidden activation is zeroed
-    with probability p, a fresh random subset per example (docs/math.md#dropout); the mask goes
+    with probability p, a fresh random subset per example; the mask goes
     into the cache so that backward sends the error through exactly the units that were kept.
     Without `rng` (evaluation, `predict`) every unit is used and nothing is rescaled.
     """
@@ -119,7 +123,7 @@ def loss(A2: np.ndarray, y: np.ndarray) -> float:
 
 
 def l2_penalty(params: Params, weight_decay: float) -> float:
-    """The L2 term λ/2·(‖W1‖² + ‖W2‖²) that weight decay adds to `loss` (docs/math.md#weight-decay).
+    """The L2 term λ/2·(‖W1‖² + ‖W2‖²) that weight decay adds to `loss`.
 
     Large weights let a unit react sharply to a few pixels, which fits noise; charging for their
     squared size prefers many small weights. Biases only shift a unit, so they are not charged.
