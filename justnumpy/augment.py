@@ -48,10 +48,12 @@ def warp(X: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     padded = np.zeros((m, P, P), dtype=X.dtype)  # (m, 30, 30)
     padded[:, 1:-1, 1:-1] = X.reshape(m, SIDE, SIDE)
     # Shift into the padded frame and clip into it; a point far outside lands on the zero frame.
-    r = np.clip(rows + 1, 0, P - 1.001, dtype=X.dtype)  # (m, 784)
-    c = np.clip(cols + 1, 0, P - 1.001, dtype=X.dtype)  # (m, 784)
-    r0, c0 = np.floor(r), np.floor(c)  # (m, 784): the top-left neighbour
-    r -= r0  # (m, 784): how far the point lies towards the next row, in [0, 1)
+    r = np.clip(rows + 1, 0, P - 1, dtype=X.dtype)  # (m, 784)
+    c = np.clip(cols + 1, 0, P - 1, dtype=X.dtype)  # (m, 784)
+    # (m, 784): the top-left neighbour; at most P − 2, so that its right and lower neighbours exist
+    # (a point exactly on the last row or column then gets weight 1 on that frame pixel).
+    r0, c0 = np.minimum(np.floor(r), P - 2), np.minimum(np.floor(c), P - 2)
+    r -= r0  # (m, 784): how far the point lies towards the next row, in [0, 1]
     c -= c0  # (m, 784): ... and towards the next column
     # Index of the top-left neighbour in the flattened stack of padded images.
     i00 = (r0 * P + c0).astype(np.intp)  # (m, 784)

@@ -72,6 +72,16 @@ def test_points_outside_the_image_read_background():
     assert not augment.warp(X, *augment.affine_coords(identity(2), far)).any()
 
 
+def test_warp_matches_scipy_bilinear_interpolation():
+    ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
+    rng = np.random.default_rng(0)
+    X = rng.random((4, 784), dtype=np.float32)
+    rows, cols = rng.uniform(-3, 31, size=(2, 4, 784)).astype(np.float32)  # inside, edges and beyond
+    expected = [ndimage.map_coordinates(X[k].reshape(28, 28).astype(np.float64), [rows[k], cols[k]],
+                                        order=1, mode="grid-constant") for k in range(4)]  # fmt: skip
+    np.testing.assert_allclose(augment.warp(X, rows, cols), np.array(expected), atol=1e-5)
+
+
 def test_gaussian_smoothing_matches_scipy():
     ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
     G = augment.gaussian_matrix(4.0)
