@@ -11,6 +11,8 @@ few epochs per rung): it checks that every rung still trains, not how well.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ import numpy as np
 from justnumpy import recipes, train
 
 QUICK_TRAIN_IMAGES = 10_000  # --quick trains on this many images (the test set stays whole)
-QUICK_EPOCHS = {"seed": 30}  # --quick epochs per rung; rungs not listed get 2
+QUICK_EPOCHS = {"seed": 150}  # --quick epochs per rung; rungs not listed get 2
 COLUMNS = ["rung", "what changed", "epochs", "test accuracy", "seconds", "seed"]
 
 
@@ -125,14 +127,22 @@ def plot(results: list[Result], path: str | Path) -> None:
 
 
 def save(results: list[Result], folder: str | Path) -> list[Path]:
-    """Write ladder.md, ladder.csv and ladder.png into `folder` (created if needed); return the paths."""
+    """Write ladder.md, .csv, .png and .json (everything, curves included) into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     md, csv_path, png = folder / "ladder.md", folder / "ladder.csv", folder / "ladder.png"
+    everything = [{**dataclasses.asdict(r), "config": dataclasses.asdict(r.config)} for r in results]
+    (folder / "ladder.json").write_text(json.dumps(everything, indent=1), encoding="utf-8")
     md.write_text(table(results), encoding="utf-8")
     with csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         writer.writerows(r.row(percent=False) for r in results)
     plot(results, png)
-    return [md, csv_path, png]
+    return [md, csv_path, png, folder / "ladder.json"]
+
+
+def load(path: str | Path) -> list[Result]:
+    """The results saved in a ladder.json, e.g. to redraw the plot or join two partial ladders."""
+    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [Result(**{**row, "config": train.Config(**row["config"])}) for row in rows]

@@ -36,7 +36,7 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
     # Small weights make small signals, so early steps crawl, and one step per pass is slow going.
     ("seed", "full-batch gradient descent, 0.01·N(0,1) init, fixed lr (the starting document)",
      dict(epochs=200, batch_size=FULL_BATCH, validation_fraction=0.0, optimizer="sgd",
-          schedule="constant", lr=0.5, init="small")),
+          schedule="constant", lr=0.1, init="small")),
     # Mini-batches: 128 images give a good-enough estimate of the gradient, so one pass over the
     # data makes ~450 steps instead of 1; the noise of small batches even helps escape flat spots.
     # 5% of the images are held out from here on, to watch for overfitting.

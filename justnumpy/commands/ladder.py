@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy ladder`."""
     add_data_options(p)
     p.add_argument("--quick", action="store_true",
-                   help="10,000 training images, 2 epochs a rung (seed: 30): a check only")  # fmt: skip
+                   help="10,000 training images, 2 epochs a rung (seed: 150): a check only")  # fmt: skip
     p.add_argument("--rungs", type=rung_list, help="comma-separated subset of the rungs (default: all)")
     p.add_argument("--seed", type=int, default=0, help="random seed of every rung (default 0)")
     p.add_argument(
