@@ -65,8 +65,12 @@ def run(
     dataset: str = "mnist",
     progress: bool = False,
     log: Callable[[str], None] = print,
+    models: str | Path | None = None,
 ) -> list[Result]:
-    """Train each rung (default: all of recipes.LADDER) from scratch; return their results."""
+    """Train each rung (default: all of recipes.LADDER) from scratch; return their results.
+
+    With `models` (a folder), each rung's model is saved there as <rung>.npz.
+    """
     if quick:
         raw = shrink(raw, QUICK_TRAIN_IMAGES)
     results = []
@@ -79,7 +83,8 @@ def run(
             config.batch_size = len(raw[0]) - round(config.validation_fraction * len(raw[0]))
         log(f"[{i}/{len(rungs or recipes.LADDER)}] {name}: {recipes.RECIPES[name].change}")
         start = time.perf_counter()
-        state = train.train(config, raw, progress=progress, log=lambda line: None)
+        out = str(Path(models) / f"{name}.npz") if models is not None else None
+        state = train.train(config, raw, out=out, progress=progress, log=lambda line: None)
         seconds = time.perf_counter() - start
         curve = state.history["test_acc"]
         results.append(Result(name, recipes.RECIPES[name].change, config, curve[-1], seconds, curve))

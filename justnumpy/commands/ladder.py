@@ -43,17 +43,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", default="ladder-out", help="folder for ladder.md, .csv, .png (default: %(default)s)"
     )
+    p.add_argument("--save-models", action="store_true", help="also save each rung's model as OUT/<rung>.npz")
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-rung lines")
 
 
 def run(args: argparse.Namespace) -> int:
     """Train the rungs, print the table, save table and plot."""
+    from pathlib import Path
+
     from justnumpy import data, ladder
 
+    models = Path(args.out) if args.save_models else None
+    if models is not None:
+        models.mkdir(parents=True, exist_ok=True)
     raw = data.load(args.dataset, args.data_dir, progress=show_progress(args))
     log = (lambda line: None) if args.quiet else print
     results = ladder.run(raw, args.rungs, quick=args.quick, seed=args.seed, dataset=args.dataset,
-                         progress=show_progress(args), log=log)  # fmt: skip
+                         progress=show_progress(args), log=log, models=models)  # fmt: skip
     print(ladder.table(results), end="")
     paths = ladder.save(results, args.out)
     print("saved " + ", ".join(str(p) for p in paths))
