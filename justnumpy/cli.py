@@ -7,7 +7,7 @@
 
 Errors the user can fix (a bad value, a missing or corrupt file) print one line,
 `justnumpy: error: ...`, and exit with status 2 for command-line usage, 1 for everything else;
-Ctrl-C exits with 130. Tracebacks are for bugs only.
+Ctrl-C exits with 130 after one line saying where it stopped. Tracebacks are for bugs only.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 from justnumpy.errors import JustNumpyError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
-COMMANDS = ["train", "evaluate", "download", "gradcheck", "ladder"]
+COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain", "predict", "serve", "ladder"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,16 +50,24 @@ def build_parser() -> Parser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    import numpy as np
+
     try:
-        return int(args.run(args) or 0)
+        # Overflow in a user's extreme model or settings must not print raw NumPy warnings:
+        # training checks its losses and weights itself and says what happened.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return int(args.run(args) or 0)
     except JustNumpyError as e:
         sys.stderr.write(f"justnumpy: error: {e}\n")
         return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("justnumpy: interrupted\n")
+    except KeyboardInterrupt as e:  # train's message says where it stopped and what was saved
+        sys.stderr.write(f"justnumpy: {e or 'interrupted'}\n")
         return 130
     except BrokenPipeError:  # e.g. `justnumpy evaluate m.npz | head -1`
         sys.stderr.close()
+        return 1
+    except MemoryError as e:  # e.g. --hidden 10000000: NumPy says how much it could not allocate
+        sys.stderr.write(f"justnumpy: error: out of memory: {e}\n")
         return 1
 
 

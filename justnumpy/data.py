@@ -125,7 +125,7 @@ def read_idx_gz(path: str | os.PathLike) -> np.ndarray:
 
 
 def _check_dataset(dataset: str) -> dict:
-    if dataset not in DATASETS:
+    if not isinstance(dataset, str) or dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     return DATASETS[dataset]
 
@@ -151,10 +151,12 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
     """Fetch the four files of `dataset` into the cache, verifying each one's SHA-256.
 
     Each file is tried at every mirror in turn. pooch writes to a temporary file and renames it
-    only after the hash matches, so an interrupted or corrupted download never looks complete.
+    only after the hash matches (deleting it otherwise), so an interrupted or corrupted download
+    never looks complete and a wrong file never stays in the cache.
     """
     import pooch
 
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." lines; the bar says it
     spec = _check_dataset(dataset)
     folder = cache_dir(dataset)
     for key, fname in FILES.items():
@@ -170,7 +172,7 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
                 )
                 break
             except Exception as e:  # network errors, HTTP errors and hash mismatches alike
-                failures.append(f"{mirror}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+                failures.append(f"{mirror}{fname}: {_why_download_failed(e)}")
         else:
             raise DataError(
                 f"could not download {fname} of {dataset} ({'; '.join(failures)}). "
@@ -178,6 +180,20 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
                 f"and pass --data-dir FOLDER, or set JUSTNUMPY_DATA to its parent folder"
             )
     return folder
+
+
+def _why_download_failed(error: Exception) -> str:
+    """A short reason for a failed download; requests' own messages run to several hundred characters."""
+    import requests  # pooch downloads with requests
+
+    if isinstance(error, requests.exceptions.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "cannot connect (offline?)"
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return "the file's SHA-256 is wrong (deleted)" if "hash" in text.lower() else text
 
 
 def load(
@@ -196,6 +212,9 @@ def load(
     from_cache = data_dir is None and not os.environ.get("JUSTNUMPY_DATA")
     if from_cache and allow_download and not all(p.exists() for p in paths.values()):
         download(dataset, progress=progress)
+    if not from_cache and not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "no such folder"
+        raise DataError(f"{folder}: {what}; it should hold the four {dataset} IDX .gz files")
     missing = [p.name for p in paths.values() if not p.exists()]
     if missing:
         raise DataError(

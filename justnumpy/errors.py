@@ -15,3 +15,11 @@ class DataError(JustNumpyError):
 
 class ModelFileError(JustNumpyError):
     """A model file cannot be read, or holds something other than a justnumpy model."""
+
+
+class ImageError(JustNumpyError):
+    """An image file cannot be read, is too large, or cannot be turned into an MNIST-style input."""
+
+
+class NoDigitError(ImageError):
+    """The image was read, but it is blank or nearly blank: there is no digit to classify."""

@@ -8,26 +8,52 @@ One epoch = one pass over the shuffled training examples in mini-batches of `bat
 forward, backward, one optimizer step per batch (network.py holds the math). After every epoch
 the model, the optimizer's buffers and the random generator's state are saved to `out`, so
 `resume` continues bit for bit where an interrupted run stopped.
+
+Reproducibility: the same Config on the same machine and software gives the same bits, and a
+run of N epochs interrupted after epoch k and resumed to N ends with exactly the weights of the
+uninterrupted run (the cosine schedule depends on N, so resuming to a different total continues
+on the new total's curve and matches neither run). Across machines the bits may differ: BLAS
+picks kernels and thread splits per CPU, which changes the order of float32 sums.
+
+Safety: training stops with TrainingDiverged when the loss or the logits blow up, and with
+TrainingInterrupted on Ctrl-C; both messages say where, and the file keeps the last good epoch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from justnumpy import augment, modelfile, network, optim
-from justnumpy.data import to_inputs
+from justnumpy.data import DATASETS, to_inputs
 from justnumpy.errors import JustNumpyError
+
+# float32 softmax saturates once two logits differ by ~88 (exp underflows to 0). Healthy runs
+# stay far below this limit (measured peak: ~34 for the default recipe, ~540 for Adam at lr 0.1,
+# which recovers); only exploding weights reach it, e.g. --lr 50 at its second or third batch.
+LOGIT_LIMIT = 1e4
+# 784·H float32 weights plus optimizer buffers: 10^5 units is ~1 GB with Adam, and far past any use.
+MAX_HIDDEN = 100_000
+# Settings that fix the network or the data split: a resumed run cannot change them.
+FIXED_ON_RESUME = ("dataset", "hidden", "optimizer", "seed", "validation_fraction")
 
 
 class TrainingDiverged(JustNumpyError):
-    """The loss or the weights became NaN or infinite."""
+    """The loss, the logits or the weights became NaN, infinite or absurdly large."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training; str(error) says where it stopped and what the model file holds."""
 
 
 @dataclass
@@ -53,11 +79,17 @@ class Config:
 
     def validate(self) -> None:
         """Raise JustNumpyError naming the first setting that cannot work."""
+        for f in dataclasses.fields(self):  # values can come from a (hand-edited) model file
+            value, kind = getattr(self, f.name), {"int": int, "float": (int, float), "str": str}.get(f.type)
+            if kind and (isinstance(value, bool) or not isinstance(value, kind)):
+                raise JustNumpyError(f"setting {f.name} must be of type {f.type}, got {value!r}")
         checks = [
-            (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
+            (self.dataset in DATASETS, f"unknown dataset {self.dataset!r}"),
+            (1 <= self.hidden <= MAX_HIDDEN, f"hidden must be 1 to {MAX_HIDDEN}, got {self.hidden}"),
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 1, f"batch size must be at least 1, got {self.batch_size}"),
             (math.isfinite(self.lr) and self.lr > 0, f"learning rate must be > 0, got {self.lr}"),
+            (self.seed >= 0, f"seed must be 0 or more, got {self.seed}"),
             (0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}"),
             (0 <= self.validation_fraction < 1,
              f"validation fraction must be in [0, 1), got {self.validation_fraction}"),
@@ -119,6 +151,7 @@ class State:
     rng: np.random.Generator
     epoch: int = 0  # epochs completed
     step: int = 0  # optimizer steps taken
+    batch: int = 0  # batches done in the epoch in progress (not saved: a checkpoint ends an epoch)
     history: dict[str, list] = field(default_factory=dict)
 
 
@@ -154,17 +187,47 @@ def load_checkpoint(path: str, **overrides: Any) -> tuple[Config, State]:
     """Rebuild (config, state) from a file written by `save_checkpoint`; `overrides` change config."""
     params, meta, extra = modelfile.load(path)
     try:
-        config = Config(**{**meta["config"], **overrides})
+        settings = meta["config"]
+        if not isinstance(settings, dict):
+            raise ValueError(f"its settings are {type(settings).__name__}, not a table")
+        unknown = set(settings) - {f.name for f in dataclasses.fields(Config)}
+        if unknown:
+            raise ValueError(f"unknown settings {', '.join(sorted(map(str, unknown)))}")
+        for k in FIXED_ON_RESUME:
+            if k in overrides and overrides[k] != settings[k]:
+                raise JustNumpyError(
+                    f"{path}: cannot change {k} when resuming (the file was trained with "
+                    f"{k} = {settings[k]!r}); start a new run with another --out instead"
+                )
+        config = Config(**{**settings, **overrides})
+        try:
+            config.validate()
+        except JustNumpyError as e:
+            raise JustNumpyError(f"{path}: cannot resume from this file ({e})") from None
+        if params["W1"].shape[1] != config.hidden:  # checked before new_state allocates anything
+            raise ValueError(
+                f"W1 has shape {params['W1'].shape} but the settings say hidden = {config.hidden}"
+            )
         state = new_state(config)
-        state.params = params
+        for k, p in state.params.items():
+            p[...] = params[k]  # into the fresh float32 arrays: training stays float32
         for k, buffer in state.optimizer.state.items():
             saved = extra[modelfile.OPT_PREFIX + k]
             if saved.shape != buffer.shape:
                 raise ValueError(f"optimizer buffer {k} has shape {saved.shape}")
             buffer[...] = saved
-        state.rng.bit_generator.state = meta["rng_state"]
-        state.epoch, state.step, state.history = int(meta["epoch"]), int(meta["step"]), meta["history"]
-    except (KeyError, TypeError, ValueError) as e:
+        try:
+            state.rng.bit_generator.state = meta["rng_state"]
+        except (TypeError, ValueError, OverflowError, KeyError) as e:
+            raise ValueError(f"its random generator state is unusable: {e!r}") from None
+        state.epoch, state.step, state.history = meta["epoch"], meta["step"], meta["history"]
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (state.epoch, state.step)
+        ):
+            raise ValueError(f"epoch {state.epoch!r} and step {state.step!r} must be whole numbers ≥ 0")
+    except KeyError as e:
+        raise JustNumpyError(f"{path}: cannot resume from this file (it has no {e})") from None
+    except (TypeError, ValueError, OverflowError, AttributeError, IndexError) as e:
         raise JustNumpyError(f"{path}: cannot resume from this file ({e})") from None
     return config, state
 
@@ -175,7 +238,7 @@ def run_epoch(
     """One pass over the shuffled training set, one optimizer step per mini-batch.
 
     Returns the epoch's record for the history. Raises TrainingDiverged as soon as a batch's
-    loss is NaN or infinite, naming the epoch and the batch.
+    loss is NaN or infinite or a logit passes LOGIT_LIMIT, naming the epoch and the batch.
     """
     from tqdm.auto import tqdm  # progress bars are the loop's only non-NumPy helper
 
@@ -189,38 +252,37 @@ def run_epoch(
     # A fresh random distortion of every image each epoch (no-op and no random draws for "none").
     X_shuf = augment.augment_in_chunks(X_shuf, state.rng, config.augment)
     loss_sum, correct = 0.0, 0
-    bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.epochs}", unit="batch", leave=False,
-               disable=not progress)  # fmt: skip
-    for b in range(steps):
-        Xb, yb = X_shuf[b * B : (b + 1) * B], y_shuf[b * B : (b + 1) * B]
-        lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
-        cache = network.forward(state.params, Xb, config.dropout, state.rng)  # rng only used if dropout > 0
-        batch_loss = network.loss(cache["A2"], yb)
-        if not math.isfinite(batch_loss):
-            bar.close()
-            raise TrainingDiverged(
-                f"training diverged at epoch {epoch}, batch {b + 1} of {steps}: the loss became "
-                f"{batch_loss}; try a lower learning rate than {config.lr}"
-            )
-        grads = network.backward(state.params, cache, Xb, yb, config.weight_decay)
-        state.optimizer.step(state.params, grads, lr)
-        state.step += 1
-        loss_sum += batch_loss * len(yb)
-        correct += int((cache["A2"].argmax(axis=1) == yb).sum())
-        bar.update(1)
-        if progress and b % 50 == 0:
-            seen = min((b + 1) * B, n)
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.2%}", refresh=False)
-    bar.close()
+    lower = f"try a lower learning rate than {config.lr:g}, e.g. --lr {config.lr / 10:g}"
+    state.batch = 0
+    with tqdm(total=steps, desc=f"epoch {epoch}/{config.epochs}", unit="batch", leave=False,
+              disable=not progress) as bar:  # fmt: skip
+        for b in range(steps):
+            Xb, yb = X_shuf[b * B : (b + 1) * B], y_shuf[b * B : (b + 1) * B]
+            lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
+            cache = network.forward(state.params, Xb, config.dropout, state.rng)  # rng used if dropout > 0
+            batch_loss = network.loss(cache["A2"], yb)
+            largest = float(np.abs(cache["Z2"]).max())  # (m, 10) logits: a free early warning
+            if not (math.isfinite(batch_loss) and largest <= LOGIT_LIMIT):  # `not <=` catches NaN
+                what = f"a logit reached {largest:.3g}" if math.isfinite(batch_loss) else "the loss is NaN"
+                raise TrainingDiverged(f"training diverged at epoch {epoch}, batch {b + 1} of {steps}: "
+                                       f"{what}; {lower}")  # fmt: skip
+            grads = network.backward(state.params, cache, Xb, yb, config.weight_decay)
+            state.optimizer.step(state.params, grads, lr)
+            state.step += 1
+            state.batch = b + 1
+            loss_sum += batch_loss * len(yb)
+            correct += int((cache["A2"].argmax(axis=1) == yb).sum())
+            bar.update(1)
+            if progress and b % 50 == 0:
+                seen = min((b + 1) * B, n)
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.2%}", refresh=False)
     if not all(np.isfinite(p).all() for p in state.params.values()):
         raise TrainingDiverged(
-            f"training diverged in epoch {epoch}: the weights became NaN or infinite; "
-            f"try a lower learning rate than {config.lr}"
+            f"training diverged in epoch {epoch}: a weight became NaN or infinite; {lower}"
         )
-    state.epoch = epoch
     # Train loss and accuracy are running averages over the epoch's batches: free to compute,
     # and slightly pessimistic because the weights kept improving during the epoch.
-    return {
+    record = {
         "epoch": epoch,
         "loss": loss_sum / n,
         "train_acc": correct / n,
@@ -229,6 +291,8 @@ def run_epoch(
         "lr": lr,
         "seconds": time.perf_counter() - start,
     }
+    state.epoch, state.batch = epoch, 0
+    return record
 
 
 def train(
@@ -243,30 +307,44 @@ def train(
 
     `raw` is (X_train, y_train, X_test, y_test) as `data.load` returns it. Pass the `state`
     from `load_checkpoint` to resume. Returns the final state; its history holds per-epoch
-    loss, train/validation/test accuracy, learning rate and seconds.
+    loss, train/validation/test accuracy, learning rate and seconds. Raises TrainingDiverged
+    (weights blew up) or TrainingInterrupted (Ctrl-C); `out` then holds the last completed epoch.
     """
     config.validate()
+    if out is not None:
+        modelfile.check_writable(out)  # never overwrite a file that is not a justnumpy model
     data = split(config, raw)
     state = state or new_state(config)
-    total_steps = config.epochs * math.ceil(len(data.X_train) / config.batch_size)
-    while state.epoch < config.epochs:
-        # NumPy's overflow warnings would print raw in the middle of the progress bar; the
-        # epoch checks every loss and the final weights for NaN/inf and says where it happened.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            record = run_epoch(config, state, data, total_steps, progress)
-        for k, v in record.items():
-            state.history.setdefault(k, []).append(v)
-        if out is not None:
-            save_checkpoint(out, config, state)
-        val = f"val {record['val_acc']:.2%}  " if record["val_acc"] is not None else ""
-        log(
-            f"epoch {record['epoch']:>3}/{config.epochs}  loss {record['loss']:.4f}  "
-            f"train {record['train_acc']:.2%}  {val}test {record['test_acc']:.2%}  "
-            f"({record['seconds']:.1f} s)"
-        )
-        if config.n_iter_no_change and stalled(state.history["val_acc"], config.n_iter_no_change):
-            log(f"early stop: no better validation accuracy in the last {config.n_iter_no_change} epochs")
-            break
+    steps = math.ceil(len(data.X_train) / config.batch_size)
+    saved = None  # the epoch `out` holds, once this call has saved one
+    try:
+        while state.epoch < config.epochs:
+            # NumPy's overflow warnings would print raw in the middle of the progress bar; the
+            # epoch checks every loss and logit and the final weights, and says where it happened.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                record = run_epoch(config, state, data, config.epochs * steps, progress)
+            for k, v in record.items():
+                state.history.setdefault(k, []).append(v)
+            val = f"val {record['val_acc']:.2%}  " if record["val_acc"] is not None else ""
+            with _ctrl_c_deferred():  # the file, `saved` and the printed lines always agree
+                if out is not None:
+                    save_checkpoint(out, config, state)
+                    saved = state.epoch
+                log(
+                    f"epoch {record['epoch']:>3}/{config.epochs}  loss {record['loss']:.4f}  "
+                    f"train {record['train_acc']:.2%}  {val}test {record['test_acc']:.2%}  "
+                    f"({record['seconds']:.1f} s)"
+                )
+            if config.n_iter_no_change and stalled(state.history["val_acc"], config.n_iter_no_change):
+                log(f"early stop: no better validation accuracy in the last {config.n_iter_no_change} epochs")
+                break
+    except TrainingDiverged as e:
+        raise TrainingDiverged(f"{e}; {_kept(out, saved)}") from None
+    except KeyboardInterrupt:
+        where = f"after epoch {state.epoch} of {config.epochs}" if state.epoch else "before the first batch"
+        if state.batch:
+            where = f"in epoch {state.epoch + 1} of {config.epochs}, after batch {state.batch} of {steps}"
+        raise TrainingInterrupted(f"interrupted {where}; {_kept(out, saved)}") from None
     return state
 
 
@@ -277,3 +355,30 @@ def stalled(val_acc: list[float], n_iter_no_change: int) -> bool:
     would fit the training set ever closer without reading new digits any better.
     """
     return len(val_acc) - 1 - int(np.argmax(val_acc)) >= n_iter_no_change
+
+
+def _kept(out: str | None, saved: int | None) -> str:
+    """What the model file holds after training stopped early, for the message."""
+    if out is None:
+        return "nothing was saved"
+    if saved is not None:
+        return f"{out} holds epoch {saved}, the last one completed"
+    if os.path.exists(out):
+        return f"{out} was not changed"
+    return f"no epoch was completed, so {out} was not written"
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C for the duration of the block, then deliver it (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals; elsewhere there is nothing to defer
+        return
+    pending: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and callable(previous):
+            previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt here

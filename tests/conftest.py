@@ -61,6 +61,16 @@ def mnist_raw():
         pytest.fail(f"JUSTNUMPY_DATA is set but MNIST cannot be read: {e}")
 
 
+@pytest.fixture(scope="session")
+def default_model(mnist_raw, tmp_path_factory) -> Path:
+    """`justnumpy train` with no options on the real MNIST, saved once per test session (~5 s)."""
+    from justnumpy import train
+
+    out = tmp_path_factory.mktemp("default-model") / "model.npz"
+    train.train(train.Config(), mnist_raw, out=str(out), log=lambda line: None)
+    return out
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600):
     """Run `python -m justnumpy ARGS` from this checkout; return the CompletedProcess."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from justnumpy import data, train
+from justnumpy import modelfile, train
 
 
 def independent_accuracy(path, X_test_u8, y_test) -> float:
@@ -18,13 +20,13 @@ def independent_accuracy(path, X_test_u8, y_test) -> float:
 
 
 @pytest.mark.slow
-def test_default_recipe_reaches_98_percent(mnist_raw, tmp_path):
-    out = tmp_path / "model.npz"
-    state = train.train(train.Config(), mnist_raw, out=str(out), log=lambda line: None)
-    assert state.epoch == 5
-    test_acc = state.history["test_acc"][-1]
+def test_default_recipe_reaches_98_percent(mnist_raw, default_model):
+    params, meta, _ = modelfile.load(default_model)
+    history = meta["history"]
+    assert meta["epoch"] == 5 and meta["config"] == dataclasses.asdict(train.Config())
+    test_acc = history["test_acc"][-1]
     assert test_acc >= 0.98, f"default recipe reached only {test_acc:.2%}"
-    assert state.history["loss"][-1] < state.history["loss"][0]
+    assert history["loss"][-1] < history["loss"][0]
+    assert all(p.dtype == np.float32 for p in params.values())  # trained in float32 throughout
     _, _, X_test, y_test = mnist_raw
-    assert independent_accuracy(out, X_test, y_test) == pytest.approx(test_acc, abs=2e-4)
-    assert data.to_inputs(X_test[:1]).dtype == np.float32
+    assert independent_accuracy(default_model, X_test, y_test) == pytest.approx(test_acc, abs=2e-4)

@@ -13,15 +13,25 @@ import sys
 from justnumpy.data import DATASETS
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
+def whole_number(text: str, at_least: int) -> int:
+    """An integer ≥ `at_least` from `text`, or argparse's error saying what is wrong."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < at_least:
+        raise argparse.ArgumentTypeError(f"must be at least {at_least}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    return whole_number(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0 (random seeds)."""
+    return whole_number(text, 0)
 
 
 def positive_float(text: str) -> float:

@@ -1,0 +1,48 @@
+"""Draw pictures of a saved model: training curves, confusion matrix, hidden units, mistakes.
+
+Writes into --out (default: plots/):
+  training-curves.png      loss and train/validation/test accuracy per epoch
+  confusion-matrix.png     test images counted by (true class, predicted class)
+  hidden-units.png         each hidden unit's 784 input weights (a column of W1) as a 28×28 image
+  confident-mistakes.png   the wrong answers the network was most sure of
+  sample-predictions.png   random test images with the ten probabilities the network gives them
+
+examples:
+  justnumpy plot model.npz
+  justnumpy plot model.npz --out slides/
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from justnumpy.commands import add_data_options
+
+HELP = "draw training curves, confusion matrix, hidden units and mistakes as PNGs"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `justnumpy plot`."""
+    p.add_argument("model", help="a .npz model file written by `justnumpy train`")
+    p.add_argument("--out", default="plots", metavar="DIR", help="folder for the PNGs (default: %(default)s)")
+    add_data_options(p, dataset_default=None)
+
+
+def write_plots(params: dict, history: dict | None, raw_test: tuple, dataset: str, out: str) -> None:
+    """Draw every picture of a model into `out` and print each file's path (shared with `train --plots`)."""
+    from justnumpy import plots
+
+    X_test, y_test = raw_test
+    for path in plots.write_all(params, history, X_test, y_test, dataset, out).values():
+        print(f"wrote {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the model and the test set it belongs to; write the PNGs and print their paths."""
+    from justnumpy import data, modelfile
+
+    params, meta, _ = modelfile.load(args.model)
+    dataset = args.dataset or meta.get("dataset", "mnist")
+    _, _, X_test, y_test = data.load(dataset, args.data_dir)
+    write_plots(params, meta.get("history"), (X_test, y_test), dataset, args.out)
+    return 0

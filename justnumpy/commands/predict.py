@@ -1,0 +1,100 @@
+"""Read the digit in your own image files (PNG, JPEG, GIF, ...; photos or drawings, any size).
+
+Each image is prepared the way MNIST was (see justnumpy/images.py): made grayscale, inverted if the
+background is light, cropped to the ink, scaled to 20 px and centred by its centre of mass in 28×28.
+--show-input writes that 28×28 (enlarged 10×) as a PNG, to see what the network actually saw.
+
+An image that cannot be read, or holds no digit (blank), gets a `justnumpy: error:` line on stderr;
+the others are still classified, and the exit status is 1. With --json, such an image's entry has
+"digit": null, "probabilities": null and an "error" message; with --show-input, a good image's entry
+also has "input_png", the file written.
+
+examples:
+  justnumpy predict model.npz my-seven.jpg
+  justnumpy predict model.npz digits/*.png --json
+  justnumpy predict model.npz photo.jpg --show-input seen/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HELP = "classify digits in image files (PNG, JPEG, ...)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `justnumpy predict`."""
+    p.add_argument("model", help="a .npz model file written by `justnumpy train`")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
+    p.add_argument("--show-input", metavar="DIR",
+                   help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    """Classify every image; print the digit, its probability and the top 3 (or JSON)."""
+    from justnumpy import images, modelfile, network
+    from justnumpy.errors import ImageError
+
+    params, _, _ = modelfile.load(args.model)
+    show_dir = _prepare_folder(args.show_input) if args.show_input else None
+    results = []
+    for path in args.images:
+        try:
+            x = images.preprocess(path)  # (784,) in [0, 1]
+        except ImageError as e:
+            sys.stderr.write(f"justnumpy: error: {e}\n")
+            results.append({"path": path, "digit": None, "probabilities": None, "error": str(e)})
+            continue
+        probabilities = network.forward(params, x[None, :].astype(params["W1"].dtype))["A2"][0]  # (10,)
+        results.append({"path": path, "digit": int(probabilities.argmax()),
+                        "probabilities": [float(p) for p in probabilities]})  # fmt: skip
+        if show_dir is not None:
+            results[-1]["input_png"] = str(_write_new(show_dir, Path(path).stem, images.to_png(x)))
+    if args.json:
+        print("[\n" + ",\n".join(json.dumps(r) for r in results) + "\n]")  # one image per line
+    else:
+        for r in results:
+            if r["digit"] is not None:
+                print(_describe(r))
+    return 1 if any(r["digit"] is None for r in results) else 0
+
+
+def _describe(result: dict) -> str:
+    """One line: `path: 7 (98.1%)   top 3: 7 98.1%, 1 1.2%, 9 0.3%   [seen: file]`."""
+    p = result["probabilities"]
+    top = sorted(range(10), key=lambda k: -p[k])[:3]
+    line = f"{result['path']}: {result['digit']} ({p[result['digit']]:.1%})   top 3: "
+    line += ", ".join(f"{k} {p[k]:.1%}" for k in top)
+    return line + (f"   seen: {result['input_png']}" if "input_png" in result else "")
+
+
+def _prepare_folder(folder: str) -> Path:
+    from justnumpy.errors import JustNumpyError
+
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise JustNumpyError(f"{folder}: cannot create the --show-input folder ({e.strerror or e})") from None
+    return path
+
+
+def _write_new(folder: Path, stem: str, png: bytes) -> Path:
+    """Write png to folder/<stem>.input.png, or <stem>.input-2.png, ...: never over an existing file."""
+    from justnumpy.errors import JustNumpyError
+
+    for n in range(1, 10_000):
+        target = folder / (f"{stem}.input.png" if n == 1 else f"{stem}.input-{n}.png")
+        try:
+            with open(target, "xb") as f:  # "x": fails if the file exists, so nothing is overwritten
+                f.write(png)
+            return target
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise JustNumpyError(f"{target}: cannot write ({e.strerror or e})") from None
+    raise JustNumpyError(f"{folder}: too many {stem}.input-N.png files already")

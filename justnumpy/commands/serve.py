@@ -1,0 +1,76 @@
+"""Open a local web page where you draw a digit and watch the network read it, live.
+
+The page shows the 28×28 input the network sees (your drawing prepared the way MNIST was), the ten
+probabilities, and the activations of the hidden layer. The forward pass runs here, in Python, with
+justnumpy's own NumPy network.
+
+The server is Flask's built-in (werkzeug) development server: fine for one person on this machine,
+not for the internet. It listens on 127.0.0.1 only, unless --host says otherwise.
+
+examples:
+  justnumpy serve model.npz                 # then open http://127.0.0.1:8000/
+  justnumpy serve model.npz --port 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "draw a digit in your browser and watch the network read it"
+
+
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {value}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `justnumpy serve`."""
+    p.add_argument("model", help="a .npz model file written by `justnumpy train`")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default %(default)s: only this machine)")  # fmt: skip
+    p.add_argument("--port", type=port_number, default=8000, help="default %(default)s; 0 picks a free port")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the model and serve the page until Ctrl-C."""
+    import os
+    import socket
+
+    from werkzeug.serving import make_server
+
+    from justnumpy import modelfile, web
+    from justnumpy.errors import JustNumpyError
+
+    params, _, _ = modelfile.load(args.model)
+    app = web.create_app(params, model_name=Path(args.model).name)
+    # Bind the socket ourselves: werkzeug would print its own message and exit on a taken port.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        sock = socket.create_server((args.host, args.port), family=family)
+    except OSError as e:  # port taken, address not on this machine, no permission
+        # create_server's own message repeats the address; the plain reason is clearer
+        if not e.errno:
+            reason = str(e)
+        elif e.errno < 0:  # getaddrinfo's codes are negative: the host name does not resolve
+            reason = "unknown host name"
+        else:
+            reason = os.strerror(e.errno)
+        raise JustNumpyError(f"cannot listen on {args.host}:{args.port} ({reason})") from None
+    with sock:
+        server = make_server(args.host, args.port, app, threaded=True, fd=sock.fileno())
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    port = server.socket.getsockname()[1]  # the real one, also when --port 0 asked for any free port
+    print(f"serving {args.model} on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0

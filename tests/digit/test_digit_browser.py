@@ -1,0 +1,167 @@
+"""The draw-a-digit page in a real browser: Debian's Chromium, driven by Playwright, against
+`justnumpy serve` started on a free port. Screenshots go to test-artifacts/ (not committed).
+
+Playwright's own browser download cannot work here, so the test uses /usr/bin/chromium
+(`apt-get install chromium`; .ci/run does it). Without it the test is skipped, except in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+SEVEN = [[(80, 60), (200, 60), (165, 140), (130, 225)]]  # one stroke: the bar, then down-left
+ONE = [[(150, 50), (146, 130), (142, 230)]]
+
+
+@pytest.fixture(scope="module")
+def server_url(default_model, tmp_path_factory):
+    """`justnumpy serve MODEL --port 0` in a subprocess; the URL it prints (the port it got)."""
+    log = tmp_path_factory.mktemp("serve") / "requests.log"  # werkzeug logs each request to stderr
+    with open(log, "w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "justnumpy", "serve", str(default_model), "--port", "0"],
+            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )  # fmt: skip
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        line = proc.stdout.readline() if ready else ""
+        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert match, f"server did not start: {line!r} {log.read_text()}"
+        yield match.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI; .ci/run must apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    page = browser.new_page(viewport={"width": 1000, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server_url)
+    yield page
+    page.close()
+    assert not errors, errors  # no JavaScript errors along the way
+
+
+def draw(page, strokes: list[list[tuple[int, int]]]) -> None:
+    """Draw polylines with the mouse, in the pad's own 280×280 coordinates."""
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+        page.mouse.down()
+        page.wait_for_timeout(250)  # a human pause: the page asks about the lone dot, which must work
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
+        page.mouse.up()
+
+
+# True once the answer on screen is the one for the finished drawing, not a mid-stroke one.
+ANSWERED = "document.body.dataset.state === 'ready' && document.body.dataset.busy === 'false'"
+
+# True once every probability bar has finished its CSS transition to the width it was given.
+BARS_SETTLED = """() => [...document.querySelectorAll('#bars .fill')].every(fill => {
+    const track = fill.parentElement.getBoundingClientRect().width;
+    const wanted = parseFloat(fill.style.width || '0') / 100 * track;
+    return Math.abs(fill.getBoundingClientRect().width - wanted) < 1.5;
+})"""
+
+
+def shown_probabilities(page) -> list[float]:
+    return [float(v.rstrip("%")) / 100 for v in page.locator("#bars .value").all_text_contents()]
+
+
+def test_draw_a_seven_see_the_answer(page):
+    assert page.locator("body").get_attribute("data-state") == "empty"
+    assert page.locator("#digit").text_content() == "?"
+    draw(page, SEVEN)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    page.wait_for_function(BARS_SETTLED, timeout=10_000)  # the bars' transition, for the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "draw-a-digit-7.png"), full_page=True)
+
+    assert page.locator("#digit").text_content() == "7"
+    p = shown_probabilities(page)
+    assert len(p) == 10 and sum(p) == pytest.approx(1, abs=0.01) and max(p) == p[7] > 0.5
+    assert page.locator("#bars li.top").get_attribute("data-digit") == "7"
+    assert re.fullmatch(r"\d+\.\d% sure it is a 7", page.locator("#confidence").text_content())
+    assert re.fullmatch(r"\d+ of 256 units active", page.locator("#hidden-count").text_content())
+    # the 28×28 the network saw is painted: bright ink on black, like MNIST
+    ink = page.evaluate("""() => {
+        const c = document.getElementById('input'), d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+        let bright = 0; for (let i = 0; i < d.length; i += 4) bright += d[i] > 128; return [c.width, bright];
+    }""")
+    assert ink[0] == 28 and 20 < ink[1] < 400
+
+    page.click("#clear")
+    assert page.locator("body").get_attribute("data-state") == "empty"
+    assert page.locator("#digit").text_content() == "?"
+    assert page.locator("#bars .value").all_text_contents() == ["–"] * 10
+
+
+def test_draw_a_one_after_clearing(page):
+    draw(page, SEVEN)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    page.click("#clear")
+    draw(page, ONE)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    assert page.locator("#digit").text_content() == "1"
+    page.wait_for_function(BARS_SETTLED, timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "draw-a-digit-1.png"), full_page=True)
+    assert max(shown_probabilities(page)) > 0.5
+
+
+def test_touch_drawing_on_a_phone(browser, server_url):
+    """A finger on a phone-sized touch screen draws (pointer events) and does not scroll the page."""
+    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 420, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server_url)
+        cdp = context.new_cdp_session(page)  # real touch events, as a touch screen sends them
+        box = page.locator("#pad").bounding_box()
+
+        def touch(kind: str, x: float | None = None, y: float | None = None) -> None:
+            points = [] if x is None else [{"x": box["x"] + x, "y": box["y"] + y}]
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        (x0, y0), *rest = ONE[0]
+        touch("touchStart", x0, y0)
+        for x, y in rest:
+            for t in range(1, 11):
+                touch("touchMove", x0 + (x - x0) * t / 10, y0 + (y - y0) * t / 10)
+            x0, y0 = x, y
+        touch("touchEnd")
+        page.wait_for_function(ANSWERED, timeout=20_000)
+        assert page.locator("#digit").text_content() == "1"
+        page.wait_for_function(BARS_SETTLED, timeout=10_000)
+        assert page.evaluate("window.scrollY") == 0
+        page.screenshot(path=str(ARTIFACTS / "draw-a-digit-phone.png"), full_page=True)
+    finally:
+        context.close()
