@@ -131,8 +131,9 @@ def elastic_field(m: int, rng: np.random.Generator, alpha: float = ALPHA, sigma:
     """m random smooth displacement fields (m, 2, 784), rows and columns offsets in pixels.
 
     Simard smooths uniform noise in [−1, 1] with G; here the noise is Gaussian of the same
-    variance (1/3) and the smoothing goes through `smoothing_basis`, which is the same thing in
-    distribution, an order of magnitude cheaper.
+    variance (1/3) and the smoothing goes through `smoothing_basis`: the same covariance, and
+    nearly the same distribution (each smoothed value averages ~200 noise pixels, which makes
+    it Gaussian either way), an order of magnitude cheaper.
     """
     B = smoothing_basis(sigma)  # (28, k)
     k = B.shape[1]
