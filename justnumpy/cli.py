@@ -19,7 +19,8 @@ import sys
 from justnumpy.errors import JustNumpyError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
-COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain", "predict", "serve", "bench"]
+COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain", "predict", "serve", "bench",
+            "ladder"]  # fmt: skip
 
 
 class Parser(argparse.ArgumentParser):

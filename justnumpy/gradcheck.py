@@ -8,6 +8,10 @@ small network and batch are used; the formulas do not depend on the sizes.
 
     from justnumpy import gradcheck
     print(gradcheck.max_relative_error(n_hidden=16, m=8))   # ≈ 1e-10 when backward is right
+    print(gradcheck.max_relative_error(dropout=0.5, weight_decay=0.1))   # the regularized loss too
+
+Dropout is checked with a fixed mask: every forward pass draws it from a generator re-seeded
+with the same `mask_seed`, so the finite differences see one fixed function of the weights.
 """
 
 from __future__ import annotations
@@ -17,19 +21,36 @@ import numpy as np
 from justnumpy import network
 
 
+def objective(
+    params: network.Params,
+    X: np.ndarray,
+    y: np.ndarray,
+    dropout: float = 0.0,
+    weight_decay: float = 0.0,
+    mask_seed: int = 0,
+) -> float:
+    """The training loss as a function of the weights: cross-entropy (+ L2), dropout mask fixed."""
+    rng = np.random.default_rng(mask_seed) if dropout else None  # same seed → same mask every call
+    A2 = network.forward(params, X, dropout=dropout, rng=rng)["A2"]
+    return network.loss(A2, y) + network.l2_penalty(params, weight_decay)
+
+
 def numerical_gradients(
-    params: network.Params, X: np.ndarray, y: np.ndarray, h: float = 1e-5
+    params: network.Params, X: np.ndarray, y: np.ndarray, h: float = 1e-5, **regularization: float
 ) -> dict[str, np.ndarray]:
-    """dL/dθ for every parameter by central differences (slow: two forward passes per weight)."""
+    """dL/dθ for every parameter by central differences (slow: two forward passes per weight).
+
+    `regularization` (dropout, weight_decay, mask_seed) is passed on to `objective`.
+    """
     grads = {}
     for name, theta in params.items():
         g = np.zeros_like(theta)
         for i in np.ndindex(theta.shape):
             original = theta[i]
             theta[i] = original + h
-            loss_plus = network.loss(network.forward(params, X)["A2"], y)
+            loss_plus = objective(params, X, y, **regularization)
             theta[i] = original - h
-            loss_minus = network.loss(network.forward(params, X)["A2"], y)
+            loss_minus = objective(params, X, y, **regularization)
             theta[i] = original  # restore before touching the next weight
             g[i] = (loss_plus - loss_minus) / (2 * h)
         grads["d" + name] = g
@@ -48,18 +69,27 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def max_relative_error(
-    n_in: int = 784, n_hidden: int = 16, n_out: int = 10, m: int = 8, seed: int = 0
+    n_in: int = 784,
+    n_hidden: int = 16,
+    n_out: int = 10,
+    m: int = 8,
+    seed: int = 0,
+    dropout: float = 0.0,
+    weight_decay: float = 0.0,
 ) -> dict[str, float]:
     """Relative error between analytic and numerical gradients, per parameter, in float64.
 
     The inputs are random pixels in [0, 1]; a few hidden units sit near Z1 = 0, where ReLU has
     a kink and the finite difference can straddle it, so the biases b1 get a nudge away from it.
+    With dropout > 0 the mask is drawn once from seed `seed` and reused by every pass.
     """
     rng = np.random.default_rng(seed)
     params = network.init_params(n_in, n_hidden, n_out, seed=seed, dtype=np.float64)
     params["b1"] += 0.1  # keep pre-activations off ReLU's kink, where no derivative exists
     X = rng.random((m, n_in))
     y = rng.integers(0, n_out, size=m)
-    analytic = network.backward(params, network.forward(params, X), X, y)
-    numeric = numerical_gradients(params, X, y)
+    mask_rng = np.random.default_rng(seed) if dropout else None
+    cache = network.forward(params, X, dropout=dropout, rng=mask_rng)
+    analytic = network.backward(params, cache, X, y, weight_decay=weight_decay)
+    numeric = numerical_gradients(params, X, y, dropout=dropout, weight_decay=weight_decay, mask_seed=seed)
     return {k: relative_error(analytic[k], numeric[k]) for k in analytic}

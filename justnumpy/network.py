@@ -10,6 +10,10 @@ and, by the chain rule, backwards:
     dA1 = dZ2·W2ᵀ         dZ1 = dA1 ⊙ [Z1 > 0]
     dW1 = Xᵀ·dZ1          db1 = Σ_rows dZ1
 
+Two optional regularizers, off unless asked for: dropout on A1 (forward(..., dropout=p, rng=rng)
+multiplies A1 by a random mask of 0 and 1/(1−p), and backward multiplies dA1 by the same mask) and L2
+weight decay (backward(..., weight_decay=λ) adds λ·W to dW1 and dW2).
+
 Shapes: m examples per batch, X (m, 784) pixels scaled to [0, 1], W1 (784, H), b1 (H,),
 W2 (H, 10), b2 (10,), Y the one-hot form of the integer labels y (m,).
 Every symbol is derived step by step in docs/math.md.
@@ -30,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 Params = dict[str, np.ndarray]
+INITS = ("he", "small")
 
 
 def init_params(
@@ -38,21 +43,30 @@ def init_params(
     n_out: int = 10,
     seed: int = 0,
     dtype: type = np.float32,
+    init: str = "he",
 ) -> Params:
     """He-initialised weights and zero biases for the two layers (docs/math.md#he-initialisation).
 
     Each weight is drawn from N(0, 2 / fan_in): a ReLU zeroes about half of its inputs, so the
     factor 2 keeps the variance of the signal the same from layer to layer, and training starts
     neither saturated nor silent. Biases start at zero; the random weights already break symmetry.
+
+    init="small" draws 0.01·N(0, 1) instead, the starting document's choice: on MNIST the
+    hidden sums then start near 0.1 and the logits near 0.01, so softmax is flat, the tiny W2
+    passes almost no gradient back to W1, and the first hundred or so full-batch steps crawl.
     """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
     rng = np.random.default_rng(seed)
+    # std of each layer's weights: He's √(2/fan_in), or the fixed 0.01 of "small"
+    std1, std2 = (np.sqrt(2.0 / n_in), np.sqrt(2.0 / n_hidden)) if init == "he" else (0.01, 0.01)
     return {
         # (784, H): column j holds the 784 pixel weights of hidden unit j
-        "W1": (rng.standard_normal((n_in, n_hidden)) * np.sqrt(2.0 / n_in)).astype(dtype),
+        "W1": (rng.standard_normal((n_in, n_hidden)) * std1).astype(dtype),
         # (H,): one bias per hidden unit, shared by every example (it is not a scalar)
         "b1": np.zeros(n_hidden, dtype=dtype),
         # (H, 10): column k holds how much each hidden unit votes for digit k
-        "W2": (rng.standard_normal((n_hidden, n_out)) * np.sqrt(2.0 / n_hidden)).astype(dtype),
+        "W2": (rng.standard_normal((n_hidden, n_out)) * std2).astype(dtype),
         # (10,): one bias per class
         "b2": np.zeros(n_out, dtype=dtype),
     }
@@ -69,15 +83,31 @@ def softmax(Z2: np.ndarray) -> np.ndarray:
     return E / E.sum(axis=1, keepdims=True)  # (m, 10): each row sums to 1; the sum is ≥ 1, never 0
 
 
-def forward(params: Params, X: np.ndarray) -> dict[str, np.ndarray]:
-    """Run a batch X (m, 784) through the network; return every intermediate backward needs."""
+def forward(
+    params: Params, X: np.ndarray, dropout: float = 0.0, rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
+    """Run a batch X (m, 784) through the network; return every intermediate backward needs.
+
+    With dropout p > 0 and a generator `rng` (training only), each hidden activation is zeroed
+    with probability p, a fresh random subset per example; the mask goes
+    into the cache so that backward sends the error through exactly the units that were kept.
+    Without `rng` (evaluation, `predict`) every unit is used and nothing is rescaled.
+    """
     Z1 = X @ params["W1"]  # (m, H): each hidden unit's weighted sum of the 784 pixels
     Z1 += params["b1"]  # (m, H): the bias row is broadcast to all m examples; in place saves a copy
     A1 = np.maximum(Z1, 0)  # (m, H): ReLU keeps positive evidence and silences the rest
+    cache = {}
+    if dropout > 0 and rng is not None:
+        keep = rng.random(A1.shape, dtype=A1.dtype) >= dropout  # (m, H): True for the ~(1−p)·H kept units
+        # Inverted dropout: scale the survivors by 1/(1−p) now, so the expected value of each unit
+        # equals its value without dropout, and evaluation can use the plain network unchanged.
+        mask = keep * A1.dtype.type(1.0 / (1.0 - dropout))  # (m, H): 0 or 1/(1−p), in A1's dtype
+        A1 *= mask  # (m, H): dropped units output 0, kept ones are boosted
+        cache["mask"] = mask
     Z2 = A1 @ params["W2"]  # (m, 10): each digit's score (logit) from the hidden features
     Z2 += params["b2"]  # (m, 10)
     A2 = softmax(Z2)  # (m, 10): scores → probabilities, row i is the network's belief about example i
-    return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, **cache}
 
 
 def loss(A2: np.ndarray, y: np.ndarray) -> float:
@@ -93,10 +123,23 @@ def loss(A2: np.ndarray, y: np.ndarray) -> float:
     return float(-np.log(np.maximum(p_true, tiny)).mean())
 
 
+def l2_penalty(params: Params, weight_decay: float) -> float:
+    """The L2 term λ/2·(‖W1‖² + ‖W2‖²) that weight decay adds to `loss`.
+
+    Large weights let a unit react sharply to a few pixels, which fits noise; charging for their
+    squared size prefers many small weights. Biases only shift a unit, so they are not charged.
+    """
+    return 0.5 * weight_decay * float((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+
+
 def backward(
-    params: Params, cache: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+    params: Params, cache: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0
 ) -> dict[str, np.ndarray]:
-    """Exact gradients of `loss` with respect to every parameter (docs/math.md#backward-pass)."""
+    """Exact gradients of `loss` (+ `l2_penalty` if weight_decay > 0) for every parameter.
+
+    Derivation: docs/math.md#backward-pass. If forward used dropout, its cached mask is applied
+    again here: a dropped unit contributed nothing, so it receives no gradient.
+    """
     m = X.shape[0]
     # Softmax followed by cross-entropy has the famously simple gradient dL/dZ2 = A2 − Y
     # (docs/math.md#output-gradient); subtracting 1 at each true class builds A2 − Y without
@@ -111,10 +154,16 @@ def backward(
     dW2 = cache["A1"].T @ dZ2  # (H, 10): weight (j, k) moved activation j into logit k, summed over examples
     db2 = dZ2.sum(axis=0)  # (10,): b2 was added to every row, so its gradient sums over the rows
     dA1 = dZ2 @ params["W2"].T  # (m, H): each hidden unit hears back from all 10 logits it fed
+    if "mask" in cache:
+        dA1 *= cache["mask"]  # (m, H): A1 was ReLU(Z1)·mask, so the chain rule multiplies by the same mask
     # ReLU's derivative is 1 where the unit was active and 0 where it was clipped.
     dZ1 = dA1 * (cache["Z1"] > 0)  # (m, H): multiplying by the mask is cheaper than masked assignment
     dW1 = X.T @ dZ1  # (784, H): pixel i's share in unit j's error, summed over examples
     db1 = dZ1.sum(axis=0)  # (H,): sum over rows, one value per unit (np.sum without axis is a classic bug)
+    if weight_decay:
+        # d/dW of λ/2·‖W‖² is λ·W: every step also shrinks each weight a little towards zero.
+        dW1 += weight_decay * params["W1"]  # (784, H); weight_decay is a Python float, so no upcast
+        dW2 += weight_decay * params["W2"]  # (H, 10)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from justnumpy import modelfile, network, optim
+from justnumpy import augment, modelfile, network, optim
 from justnumpy.data import DATASETS, to_inputs
 from justnumpy.errors import JustNumpyError
 from justnumpy.threads import blas_threads
@@ -71,6 +71,12 @@ class Config:
     schedule: str = "cosine"
     seed: int = 0
     validation_fraction: float = 0.05
+    # Added for the accuracy ladder (recipes.py); the defaults change nothing above.
+    init: str = "he"  # "he" or "small" (0.01·N(0, 1), the starting document's)
+    weight_decay: float = 0.0  # L2 strength λ: the loss gains λ/2·(‖W1‖² + ‖W2‖²)
+    dropout: float = 0.0  # probability of zeroing each hidden unit during training
+    augment: str = "none"  # see augment.KINDS: distort the training images afresh every epoch
+    n_iter_no_change: int | None = None  # stop after this many epochs without a better val accuracy
 
     def validate(self) -> None:
         """Raise JustNumpyError naming the first setting that cannot work."""
@@ -90,6 +96,15 @@ class Config:
              f"validation fraction must be in [0, 1), got {self.validation_fraction}"),
             (self.optimizer in optim.OPTIMIZERS, f"unknown optimizer {self.optimizer!r}"),
             (self.schedule in ("constant", "cosine"), f"unknown schedule {self.schedule!r}"),
+            (self.init in network.INITS, f"unknown init {self.init!r}"),
+            (math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+             f"weight decay must be ≥ 0, got {self.weight_decay}"),
+            (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
+            (self.augment in augment.KINDS, f"unknown augmentation {self.augment!r}"),
+            (self.n_iter_no_change is None or self.n_iter_no_change >= 1,
+             f"n_iter_no_change must be at least 1, got {self.n_iter_no_change}"),
+            (self.n_iter_no_change is None or self.validation_fraction > 0,
+             "early stopping (n_iter_no_change) needs a validation split (validation fraction > 0)"),
         ]  # fmt: skip
         for ok, message in checks:
             if not ok:
@@ -143,7 +158,7 @@ class State:
 
 def new_state(config: Config) -> State:
     """Fresh weights, a fresh optimizer and a generator seeded from config.seed."""
-    params = network.init_params(n_hidden=config.hidden, seed=config.seed)
+    params = network.init_params(n_hidden=config.hidden, seed=config.seed, init=config.init)
     options = {"momentum": config.momentum} if config.optimizer == "momentum" else {}
     return State(
         params=params,
@@ -234,7 +249,13 @@ def run_epoch(
     # Shuffle by visiting the rows in a random order. Each batch is gathered into the same small
     # buffer, which is still in the CPU cache when forward reads it; gathering the whole epoch at
     # once would write and then re-read 180 MB of main memory (measured: 5-20% of an epoch).
-    order = state.rng.permutation(n)
+    order = state.rng.permutation(n)  # (n,) this epoch's order of the training rows
+    X_source, rows_of = data.X_train, order
+    if config.augment != "none":
+        # A fresh random distortion of every image each epoch, made for the whole shuffled epoch
+        # at once (vectorised over chunks of images); the batches then read it front to back.
+        X_source = augment.augment_in_chunks(np.take(data.X_train, order, axis=0), state.rng, config.augment)
+        rows_of = np.arange(n)
     X_buffer = np.empty((B, data.X_train.shape[1]), dtype=data.X_train.dtype)  # (B, 784), reused
     loss_sum, correct = 0.0, 0
     lower = f"try a lower learning rate than {config.lr:g}, e.g. --lr {config.lr / 10:g}"
@@ -242,17 +263,18 @@ def run_epoch(
     with tqdm(total=steps, desc=f"epoch {epoch}/{config.epochs}", unit="batch", leave=False,
               disable=not progress) as bar:  # fmt: skip
         for b in range(steps):
-            rows = order[b * B : (b + 1) * B]  # (B,) the last batch may be shorter
-            Xb, yb = np.take(data.X_train, rows, axis=0, out=X_buffer[: len(rows)]), data.y_train[rows]
+            batch = slice(b * B, (b + 1) * B)  # the last batch may be shorter
+            Xb = np.take(X_source, rows_of[batch], axis=0, out=X_buffer[: len(order[batch])])
+            yb = data.y_train[order[batch]]
             lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
-            cache = network.forward(state.params, Xb)
+            cache = network.forward(state.params, Xb, config.dropout, state.rng)  # rng used if dropout > 0
             batch_loss = network.loss(cache["A2"], yb)
             largest = float(np.abs(cache["Z2"]).max())  # (m, 10) logits: a free early warning
             if not (math.isfinite(batch_loss) and largest <= LOGIT_LIMIT):  # `not <=` catches NaN
                 what = f"a logit reached {largest:.3g}" if math.isfinite(batch_loss) else "the loss is NaN"
                 raise TrainingDiverged(f"training diverged at epoch {epoch}, batch {b + 1} of {steps}: "
                                        f"{what}; {lower}")  # fmt: skip
-            grads = network.backward(state.params, cache, Xb, yb)
+            grads = network.backward(state.params, cache, Xb, yb, config.weight_decay)
             state.optimizer.step(state.params, grads, lr)
             state.step += 1
             state.batch = b + 1
@@ -322,6 +344,9 @@ def train(
                     f"train {record['train_acc']:.2%}  {val}test {record['test_acc']:.2%}  "
                     f"({record['seconds']:.1f} s)"
                 )
+            if config.n_iter_no_change and stalled(state.history["val_acc"], config.n_iter_no_change):
+                log(f"early stop: no better validation accuracy in the last {config.n_iter_no_change} epochs")
+                break
     except TrainingDiverged as e:
         raise TrainingDiverged(f"{e}; {_kept(out, saved)}") from None
     except KeyboardInterrupt:
@@ -330,6 +355,15 @@ def train(
             where = f"in epoch {state.epoch + 1} of {config.epochs}, after batch {state.batch} of {steps}"
         raise TrainingInterrupted(f"interrupted {where}; {_kept(out, saved)}") from None
     return state
+
+
+def stalled(val_acc: list[float], n_iter_no_change: int) -> bool:
+    """True when the best validation accuracy is `n_iter_no_change` or more epochs old (sklearn's rule).
+
+    Early stopping ends training once the held-out examples stop improving: further epochs
+    would fit the training set ever closer without reading new digits any better.
+    """
+    return len(val_acc) - 1 - int(np.argmax(val_acc)) >= n_iter_no_change
 
 
 def _kept(out: str | None, saved: int | None) -> str:

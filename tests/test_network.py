@@ -17,8 +17,8 @@ def test_backward_matches_finite_differences(n_hidden, m):
 def test_gradcheck_catches_a_missing_division_by_m(monkeypatch):
     original = network.backward
 
-    def forgot_m(params, cache, X, y):  # the starting README's gradients: the sum, not the mean
-        return {k: v * X.shape[0] for k, v in original(params, cache, X, y).items()}
+    def forgot_m(params, cache, X, y, **options):  # the starting README's gradients: the sum, not the mean
+        return {k: v * X.shape[0] for k, v in original(params, cache, X, y, **options).items()}
 
     monkeypatch.setattr(network, "backward", forgot_m)
     errors = gradcheck.max_relative_error(n_hidden=8, m=4)

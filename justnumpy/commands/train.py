@@ -17,8 +17,13 @@ matches no uninterrupted run. The dataset, --hidden, --optimizer, --seed and
 --validation-fraction of a resumed run cannot change. Ctrl-C stops with exit status 130 and says
 which epoch the file holds; a diverging run stops with status 1 and keeps its last good epoch.
 
+--recipe NAME starts from a named recipe of the accuracy ladder instead (see `justnumpy ladder`);
+options given next to it still override single settings.
+
 examples:
   justnumpy train
+  justnumpy train --recipe best-plain --seed 1
+  justnumpy train --recipe best --epochs 80 --out best.npz
   justnumpy train --epochs 10 --lr 0.05 --optimizer adam --out adam.npz
   justnumpy train --resume model.npz --epochs 8
   justnumpy train --plots plots/
@@ -31,6 +36,7 @@ import argparse
 from justnumpy.commands import (
     add_data_options,
     fraction,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
@@ -42,7 +48,11 @@ HELP = "train the network and save it to a .npz model file"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy train`; unset ones come from the recipe (or the resumed file)."""
+    from justnumpy import augment, network, recipes
+
     add_data_options(p, dataset_default=None)
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--recipe", choices=recipes.RECIPES, help="start from this named recipe")
     p.add_argument("--epochs", type=positive_int, help="total epochs to train (default 5)")
     p.add_argument("--batch-size", type=positive_int, help="examples per step (default 128)")
     p.add_argument("--lr", type=positive_float, help="learning rate (default 0.2)")
@@ -54,9 +64,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--validation-fraction", type=fraction,
                    help="share of training images held out for validation (default 0.05)")  # fmt: skip
+    p.add_argument("--init", choices=network.INITS, help="weight initialisation (default he)")
+    p.add_argument("--weight-decay", type=non_negative_float, help="L2 strength (default 0)")
+    p.add_argument("--dropout", type=fraction, help="hidden-unit dropout probability (default 0)")
+    p.add_argument("--augment", choices=augment.KINDS, help="training-image distortions (default none)")
+    p.add_argument("--n-iter-no-change", type=positive_int, metavar="N",
+                   help="stop after N epochs without a better validation accuracy (default off)")  # fmt: skip
     p.add_argument("--out", help="model file to write (default: model.npz, or the --resume file); "
                                  "never overwrites a file that is not a justnumpy model")  # fmt: skip
-    p.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
+    start.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     p.add_argument(
         "--plots", metavar="DIR", help="after training, draw the `justnumpy plot` pictures into DIR"
@@ -65,13 +81,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch and the final test accuracy; write the model file."""
-    from justnumpy import data, modelfile, train
+    from justnumpy import data, modelfile, recipes, train
 
     names = ["dataset", "epochs", "batch_size", "lr", "optimizer", "schedule", "hidden", "seed",
-             "validation_fraction"]  # fmt: skip
+             "validation_fraction", "init", "weight_decay", "dropout", "augment",
+             "n_iter_no_change"]  # fmt: skip
     overrides = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     if args.resume:
         config, state = train.load_checkpoint(args.resume, **overrides)
+    elif args.recipe:
+        config, state = recipes.config(args.recipe, **overrides), None
     else:
         config, state = train.Config(**overrides), None
     config.validate()
