@@ -24,7 +24,7 @@ Usage from a notebook:
     from justnumpy import network
     params = network.init_params(seed=0)                  # He-initialised float32 weights
     cache = network.forward(params, X)                    # Z1, A1, Z2, A2
-    print(network.loss(cache["A2"], y))                   # ≈ 2.3 = −log(1/10) before training
+    print(network.loss(cache["A2"], y))                   # ≈ 2.4 before training; −log(1/10) ≈ 2.30
     grads = network.backward(params, cache, X, y)         # dW1, db1, dW2, db2
     params["W1"] -= 0.1 * grads["dW1"]                    # one step of gradient descent, etc.
 """
