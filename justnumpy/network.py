@@ -98,16 +98,23 @@ def forward(
     A1 = np.maximum(Z1, 0)  # (m, H): ReLU keeps positive evidence and silences the rest
     cache = {}
     if dropout > 0 and rng is not None:
-        keep = rng.random(A1.shape, dtype=A1.dtype) >= dropout  # (m, H): True for the ~(1−p)·H kept units
-        # Inverted dropout: scale the survivors by 1/(1−p) now, so the expected value of each unit
-        # equals its value without dropout, and evaluation can use the plain network unchanged.
-        mask = keep * A1.dtype.type(1.0 / (1.0 - dropout))  # (m, H): 0 or 1/(1−p), in A1's dtype
+        mask = dropout_mask(A1.shape, dropout, rng, A1.dtype)  # (m, H): 0 or 1/(1−p), in A1's dtype
         A1 *= mask  # (m, H): dropped units output 0, kept ones are boosted
         cache["mask"] = mask
     Z2 = A1 @ params["W2"]  # (m, 10): each digit's score (logit) from the hidden features
     Z2 += params["b2"]  # (m, 10)
     A2 = softmax(Z2)  # (m, 10): scores → probabilities, row i is the network's belief about example i
     return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, **cache}
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator, dtype: type) -> np.ndarray:
+    """A random mask of 0 (probability p) and 1/(1−p) (probability 1−p) for inverted dropout.
+
+    Scaling the survivors by 1/(1−p) keeps the expected value of every masked entry equal to
+    its value without dropout, so evaluation uses the plain network with nothing rescaled.
+    """
+    keep = rng.random(shape, dtype=dtype) >= p  # True for the ~(1−p) share that is kept
+    return keep * np.dtype(dtype).type(1.0 / (1.0 - p))
 
 
 def loss(A2: np.ndarray, y: np.ndarray) -> float:

@@ -75,6 +75,7 @@ class Config:
     init: str = "he"  # "he" or "small" (0.01·N(0, 1), the starting document's)
     weight_decay: float = 0.0  # L2 strength λ: the loss gains λ/2·(‖W1‖² + ‖W2‖²)
     dropout: float = 0.0  # probability of zeroing each hidden unit during training
+    input_dropout: float = 0.0  # probability of zeroing each input pixel during training
     augment: str = "none"  # see augment.KINDS: distort the training images afresh every epoch
     n_iter_no_change: int | None = None  # stop after this many epochs without a better val accuracy
 
@@ -100,6 +101,7 @@ class Config:
             (math.isfinite(self.weight_decay) and self.weight_decay >= 0,
              f"weight decay must be ≥ 0, got {self.weight_decay}"),
             (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
+            (0 <= self.input_dropout < 1, f"input dropout must be in [0, 1), got {self.input_dropout}"),
             (self.augment in augment.KINDS, f"unknown augmentation {self.augment!r}"),
             (self.n_iter_no_change is None or self.n_iter_no_change >= 1,
              f"n_iter_no_change must be at least 1, got {self.n_iter_no_change}"),
@@ -265,6 +267,8 @@ def run_epoch(
         for b in range(steps):
             batch = slice(b * B, (b + 1) * B)  # the last batch may be shorter
             Xb = np.take(X_source, rows_of[batch], axis=0, out=X_buffer[: len(order[batch])])
+            if config.input_dropout > 0:  # dropout on the input layer: hide a random share of pixels
+                Xb = Xb * network.dropout_mask(Xb.shape, config.input_dropout, state.rng, Xb.dtype)
             yb = data.y_train[order[batch]]
             lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
             cache = network.forward(state.params, Xb, config.dropout, state.rng)  # rng used if dropout > 0

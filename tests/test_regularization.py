@@ -86,3 +86,21 @@ def test_small_init_is_the_starting_documents():
     np.testing.assert_allclose(small["W1"] / 0.01, he["W1"] / np.sqrt(2 / 784), rtol=1e-5)
     with pytest.raises(ValueError, match="unknown init"):
         network.init_params(init="xavier")
+
+
+def test_input_dropout_hides_pixels_reproducibly(tmp_path):
+    from justnumpy import data, train
+    from tests.conftest import make_dataset
+
+    mask = network.dropout_mask((400, 784), 0.2, np.random.default_rng(0), np.float64)
+    assert mask.dtype == np.float64 and set(np.unique(mask)) == {0.0, 1.25}
+    assert (mask == 0).mean() == pytest.approx(0.2, abs=0.01)
+    raw = data.load("mnist", make_dataset(tmp_path / "d", n_train=300, n_test=50))
+
+    def weights(input_dropout: float) -> np.ndarray:
+        config = train.Config(epochs=1, batch_size=50, hidden=16, input_dropout=input_dropout)
+        return train.train(config, raw, log=lambda line: None).params["W1"]
+
+    with_dropout = weights(0.2)
+    np.testing.assert_array_equal(with_dropout, weights(0.2))  # same seed, same masks, same bits
+    assert not np.array_equal(with_dropout, weights(0.0))  # the masks did reach the training step

@@ -67,6 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", choices=network.INITS, help="weight initialisation (default he)")
     p.add_argument("--weight-decay", type=non_negative_float, help="L2 strength (default 0)")
     p.add_argument("--dropout", type=fraction, help="hidden-unit dropout probability (default 0)")
+    p.add_argument("--input-dropout", type=fraction, help="input-pixel dropout probability (default 0)")
     p.add_argument("--augment", choices=augment.KINDS, help="training-image distortions (default none)")
     p.add_argument("--n-iter-no-change", type=positive_int, metavar="N",
                    help="stop after N epochs without a better validation accuracy (default off)")  # fmt: skip
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from justnumpy import data, modelfile, recipes, train
 
     names = ["dataset", "epochs", "batch_size", "lr", "optimizer", "schedule", "hidden", "seed",
-             "validation_fraction", "init", "weight_decay", "dropout", "augment",
+             "validation_fraction", "init", "weight_decay", "dropout", "input_dropout", "augment",
              "n_iter_no_change"]  # fmt: skip
     overrides = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     if args.resume:
