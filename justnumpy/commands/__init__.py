@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 
 from justnumpy.data import DATASETS
 
@@ -34,37 +35,30 @@ def non_negative_int(text: str) -> int:
     return whole_number(text, 0)
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
+def number(text: str, ok: Callable[[float], bool], rule: str) -> float:
+    """A float from `text` for which `ok` holds, or argparse's error naming the `rule`."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    if not ok(value):  # NaN fails every comparison, so it never passes
+        raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
     return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    return number(text, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
 
 
 def non_negative_float(text: str) -> float:
     """argparse type: a finite number ≥ 0 (0 turns the setting off)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text}")
-    return value
+    return number(text, lambda v: math.isfinite(v) and v >= 0, "a finite number ≥ 0")
 
 
 def fraction(text: str) -> float:
     """argparse type: a number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
+    return number(text, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
 def add_data_options(parser: argparse.ArgumentParser, dataset_default: str | None = "mnist") -> None:
