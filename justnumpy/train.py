@@ -266,10 +266,11 @@ def run_epoch(
               disable=not progress) as bar:  # fmt: skip
         for b in range(steps):
             batch = slice(b * B, (b + 1) * B)  # the last batch may be shorter
-            Xb = np.take(X_source, rows_of[batch], axis=0, out=X_buffer[: len(order[batch])])
+            rows = order[batch]  # (≤B,) which training examples this batch holds
+            Xb = np.take(X_source, rows_of[batch], axis=0, out=X_buffer[: len(rows)])
             if config.input_dropout > 0:  # dropout on the input layer: hide a random share of pixels
                 Xb = Xb * network.dropout_mask(Xb.shape, config.input_dropout, state.rng, Xb.dtype)
-            yb = data.y_train[order[batch]]
+            yb = data.y_train[rows]
             lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
             cache = network.forward(state.params, Xb, config.dropout, state.rng)  # rng used if dropout > 0
             batch_loss = network.loss(cache["A2"], yb)
