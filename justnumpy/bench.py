@@ -10,9 +10,10 @@ n = 60000, H = 256), whatever the batch size. Timing those five products alone, 
 shapes, gives the FLOP floor: the epoch time if everything that is not a matrix product were free.
 `fraction_of_bound` = floor / measured epoch; 1.0 would mean no overhead at all.
 
-All contenders train on the same random MNIST-shaped float32 data and are run in turns
-(A B C A B C ...), so noise from other processes on the machine hits each of them alike;
-we report medians and the spread (min..max). The justnumpy epoch is `train.run_epoch`, the real one.
+All contenders train on the same random MNIST-shaped data (uint8 pixels, which each scales to
+float32) and are run in turns (A B C A B C ...), so noise from other processes on the machine hits
+each of them alike; we report medians and the spread (min..max). The justnumpy epoch is
+`train.run_epoch`, the real one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from justnumpy import network, train
+from justnumpy.data import to_inputs
 from justnumpy.threads import blas_threads
 
 N_IN, N_OUT = 784, 10
@@ -42,10 +44,14 @@ def epoch_flops(n: int, hidden: int) -> float:
 
 
 def random_split(n: int, seed: int = 0) -> train.Split:
-    """n random MNIST-shaped float32 rows in [0, 1) with labels 0..9; a 1000-row test set."""
+    """n random MNIST-shaped rows of uint8 pixels with labels 0..9, as train.split makes them.
+
+    The validation set is empty; the test set is the first 1000 rows, scaled to float32 [0, 1].
+    """
     rng = np.random.default_rng(seed)
-    X, y = rng.random((n, N_IN), dtype=np.float32), rng.integers(0, N_OUT, n).astype(np.intp)
-    return train.Split(X, y, X[:0], y[:0], X[: min(n, 1000)], y[: min(n, 1000)])
+    X, y = rng.integers(0, 256, (n, N_IN), dtype=np.uint8), rng.integers(0, N_OUT, n).astype(np.intp)
+    X_test = to_inputs(X[: min(n, 1000)])
+    return train.Split(X, y, X_test[:0], y[:0], X_test, y[: min(n, 1000)])
 
 
 def justnumpy_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[], None]:
@@ -75,7 +81,7 @@ def torch_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[]
             layer.weight.copy_(torch.from_numpy(params[w].T.copy()))
             layer.bias.copy_(torch.from_numpy(params[b]))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train.astype(np.int64))
+    X, y = torch.from_numpy(to_inputs(data.X_train)), torch.from_numpy(data.y_train.astype(np.int64))
     generator = torch.Generator().manual_seed(0)
 
     def run() -> None:
@@ -101,12 +107,12 @@ def sklearn_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[
     mlp = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", batch_size=batch, momentum=0.9,
                         nesterovs_momentum=False, learning_rate_init=0.01, alpha=0.0,
                         random_state=0)  # fmt: skip
-    classes = np.arange(N_OUT)
+    classes, X = np.arange(N_OUT), to_inputs(data.X_train)
 
     def run() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mlp.partial_fit(data.X_train, data.y_train, classes=classes)
+            mlp.partial_fit(X, data.y_train, classes=classes)
 
     return run
 

@@ -15,6 +15,7 @@ so a re-compressed copy of the same data still works.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -231,11 +232,16 @@ def load(
     return arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"]
 
 
-def to_inputs(images: np.ndarray, dtype: type = np.float32) -> np.ndarray:
-    """uint8 images (n, 28, 28) → the network's input rows (n, 784) in [0, 1]."""
+def to_inputs(images: np.ndarray, dtype: type = np.float32, out: np.ndarray | None = None) -> np.ndarray:
+    """uint8 images (n, 28, 28) or pixel rows (n, 784) → the network's input rows (n, 784) in [0, 1].
+
+    With `out` (an (n, 784) array of `dtype`), the rows are written there instead of a new array.
+    """
     # Dividing by 255 puts pixels on the same scale as the He-initialised weights expect;
-    # raw 0..255 values would make the first logits ~255× too large.
-    return images.reshape(len(images), -1).astype(dtype) / np.asarray(255, dtype=dtype)
+    # raw 0..255 values would make the first logits ~255× too large. One ufunc call converts and
+    # divides in a single pass (uint8 → dtype is exact, so this equals astype(dtype) / 255).
+    rows = images.reshape(len(images), math.prod(images.shape[1:]))  # (n, 784); fine for n = 0 too
+    return np.divide(rows, np.asarray(255, dtype=dtype), out=out, dtype=dtype)
 
 
 def class_names(dataset: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from justnumpy import bench, network, optim, sweep, threads, train
+from justnumpy.data import to_inputs
 
 
 def test_epoch_flops_counts_the_five_products():
@@ -81,7 +82,7 @@ def test_same_seed_same_bits_through_train():
 
 
 def test_run_epoch_matches_a_plain_loop_over_shuffled_slices():
-    """The per-batch gather into a reused buffer visits exactly the rows X[order] in order."""
+    """The per-batch gather and scaling into reused buffers visits exactly the rows X[order] in order."""
     data = bench.random_split(300, seed=1)
     config = train.Config(batch_size=64, hidden=8, epochs=1)  # 300 = 4·64 + 44: a short last batch
     state = train.new_state(config)
@@ -90,7 +91,7 @@ def test_run_epoch_matches_a_plain_loop_over_shuffled_slices():
 
     ref = train.new_state(config)
     order = ref.rng.permutation(300)
-    X, y = data.X_train[order], data.y_train[order]
+    X, y = to_inputs(data.X_train[order]), data.y_train[order]  # X_train holds uint8 pixels
     for b in range(steps):
         Xb, yb = X[b * 64 : (b + 1) * 64], y[b * 64 : (b + 1) * 64]
         cache = network.forward(ref.params, Xb)
