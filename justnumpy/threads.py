@@ -2,7 +2,9 @@
 
 NumPy hands every product to its BLAS (OpenBLAS), which splits it across all cores. Splitting pays
 for big products, but every product ends with the threads waiting for each other, and a batch of
-32 rows is too short for the split to pay (`justnumpy bench --sweep` measures both; README, Speed).
+16 rows is too short for the split to pay: on this project's quiet 2-core machine one and two
+threads tie at batch 16, and two win by 15-18% from batch 32 up (`justnumpy bench --sweep`
+measures both; README, Speed).
 
 Why a fixed rule and not "time both and take the faster"? Because the thread count changes the
 last bits of X·W1 (OpenBLAS sums in a different order on one thread), and the same seed must give
@@ -18,7 +20,7 @@ from __future__ import annotations
 from threadpoolctl import ThreadpoolController
 
 CONTROLLER = ThreadpoolController()  # finds NumPy's BLAS once (~1 ms); switching is then ~20 µs
-SINGLE_THREAD_MAX_BATCH = 32  # up to this many rows per batch, one thread is faster (bench --sweep)
+SINGLE_THREAD_MAX_BATCH = 16  # up to this many rows per batch, one thread is as fast (bench --sweep)
 
 
 def blas_thread_limit(batch_size: int) -> int | None:

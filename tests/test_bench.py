@@ -64,8 +64,10 @@ def test_blas_threads_one_for_small_batches_all_cores_for_large():
         return next(i["num_threads"] for i in threadpool_info() if "numpy" in i["filepath"])
 
     cores = blas_threads_now()
-    with threads.blas_threads(32):
+    with threads.blas_threads(16):
         assert blas_threads_now() == 1
+    with threads.blas_threads(32):
+        assert blas_threads_now() == cores
     with threads.blas_threads(128):
         assert blas_threads_now() == cores
     assert blas_threads_now() == cores
