@@ -3,7 +3,7 @@
 NumPy hands every product to its BLAS (OpenBLAS), which splits it across all cores. Splitting pays
 for big products, but every product ends with the threads waiting for each other, and a batch of
 16 rows is too short for the split to pay: on this project's quiet 2-core machine one and two
-threads tie at batch 16, and two win by 15-18% from batch 32 up (`justnumpy bench --sweep`
+threads tie at batch 16, and two win by 14-18% at batch 32 and more above (`justnumpy bench --sweep`
 measures both; README, Speed).
 
 Why a fixed rule and not "time both and take the faster"? Because the thread count changes the
