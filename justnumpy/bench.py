@@ -11,9 +11,9 @@ shapes, gives the FLOP floor: the epoch time if everything that is not a matrix 
 `fraction_of_bound` = floor / measured epoch; 1.0 would mean no overhead at all.
 
 All contenders train on the same random MNIST-shaped data (uint8 pixels, which each scales to
-float32) and are run in turns (A B C, B C A, C A B, ...), so noise from other processes on the
-machine hits each of them alike; we report medians and the spread (min..max). The justnumpy epoch is
-`train.run_epoch`, the real one.
+float32) and are run in turns, in a fresh order each round (A C B, B A C, ...), so noise from
+other processes on the machine hits each of them alike; we report medians and the spread
+(min..max). The justnumpy epoch is `train.run_epoch`, the real one.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def justnumpy_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callabl
     return run
 
 
-def torch_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[], None] | None:
-    """The same model in PyTorch eager with optim.SGD(momentum=0.9); None if torch is not installed."""
+def torch_epoch(X: np.ndarray, y: np.ndarray, batch: int, hidden: int = 256) -> Callable[[], None] | None:
+    """The same model in PyTorch eager with optim.SGD(momentum=0.9) on float32 rows X; None without torch."""
     try:
         import torch
     except ImportError:
@@ -81,14 +81,14 @@ def torch_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[]
             layer.weight.copy_(torch.from_numpy(params[w].T.copy()))
             layer.bias.copy_(torch.from_numpy(params[b]))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    X, y = torch.from_numpy(to_inputs(data.X_train)), torch.from_numpy(data.y_train.astype(np.int64))
+    X, y = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))  # shares X's memory, no copy
     generator = torch.Generator().manual_seed(0)
 
     def run() -> None:
         with blas_threads(batch):  # PyTorch gets the thread count justnumpy's BLAS has at this batch size
             torch.set_num_threads(numpy_blas()["num_threads"])
         order = torch.randperm(len(X), generator=generator)
-        X_shuf, y_shuf = X[order], y[order]  # one gather per epoch, like run_epoch
+        X_shuf, y_shuf = X[order], y[order]  # one gather per epoch (run_epoch gathers batch by batch)
         for i in range(0, len(X), batch):
             opt.zero_grad(set_to_none=True)
             loss = torch.nn.functional.cross_entropy(model(X_shuf[i : i + batch]), y_shuf[i : i + batch])
@@ -98,8 +98,8 @@ def torch_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[]
     return run
 
 
-def sklearn_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[], None] | None:
-    """scikit-learn's MLPClassifier (sgd, momentum 0.9, float32 input), one partial_fit epoch per call."""
+def sklearn_epoch(X: np.ndarray, y: np.ndarray, batch: int, hidden: int = 256) -> Callable[[], None] | None:
+    """scikit-learn's MLPClassifier (sgd, momentum 0.9) on float32 rows X, one partial_fit epoch per call."""
     try:
         from sklearn.neural_network import MLPClassifier
     except ImportError:
@@ -107,12 +107,12 @@ def sklearn_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[
     mlp = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", batch_size=batch, momentum=0.9,
                         nesterovs_momentum=False, learning_rate_init=0.01, alpha=0.0,
                         random_state=0)  # fmt: skip
-    classes, X = np.arange(N_OUT), to_inputs(data.X_train)
+    classes = np.arange(N_OUT)
 
     def run() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mlp.partial_fit(X, data.y_train, classes=classes)
+            mlp.partial_fit(X, y, classes=classes)
 
     return run
 
@@ -163,6 +163,9 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
             baselines: bool = True) -> dict:  # fmt: skip
     """Time every contender, interleaved, `repeats` times after one warm-up round; return the results."""
     data = random_split(n)
+    # PyTorch and scikit-learn get the pixels scaled once, before any timing; justnumpy scales
+    # each batch inside its timed epoch, as training does.
+    X_float = to_inputs(data.X_train) if baselines else None
     steps = {b: math.ceil(n / b) for b in batches}
     # Contenders: name → function returning seconds per epoch.
     runs: dict[str, Callable[[], float]] = {}
@@ -171,17 +174,14 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
         for threads in (1, None):  # the floor is the faster of one BLAS thread and all of them
             step = gemm_step(b, hidden, threads, reps=max(1, steps[b] // 4))  # a quarter epoch
             runs[f"gemm{threads or ''}/{b}"] = (lambda s, k: lambda: s() * k)(step, steps[b])
-        if baselines and (f := torch_epoch(data, b, hidden)) is not None:
+        if baselines and (f := torch_epoch(X_float, data.y_train, b, hidden)) is not None:
             runs[f"torch/{b}"] = (lambda f: lambda: _seconds(f))(f)
-    if baselines and 128 in batches and (f := sklearn_epoch(data, 128, hidden)) is not None:
+    if baselines and 128 in batches and (f := sklearn_epoch(X_float, data.y_train, 128, hidden)) is not None:
         runs["sklearn/128"] = (lambda f: lambda: _seconds(f))(f)
     samples: dict[str, list[float]] = {name: [] for name in runs}
     load_before = os.getloadavg()
-    names = list(runs)
     for round_ in range(repeats + 1):  # round 0 warms up caches, allocators and thread pools
-        # Each round starts one contender later: whoever runs right after another contender can
-        # find the caches or the cores in that one's state (measured: up to 4% slower).
-        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+        for name in round_order(list(runs), round_):
             seconds = runs[name]()
             if round_:
                 samples[name].append(seconds)
@@ -213,6 +213,16 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["machine"] = machine(load_before)
     return result
+
+
+def round_order(names: list[str], round_: int) -> list[str]:
+    """The order in which the contenders run in round `round_`: a fresh shuffle each round (seeded).
+
+    Whoever runs right after another contender can find the caches or the cores in that one's
+    state (measured: 4% slower right after the FLOP-floor timing). A fixed order, or a rotation of
+    it, would give every contender the same predecessor in every round; a shuffle spreads that.
+    """
+    return [names[i] for i in np.random.default_rng([7, round_]).permutation(len(names))]
 
 
 def peak_memory_mb(data: train.Split, batch: int, hidden: int) -> float:

@@ -5,6 +5,7 @@ No timing assertions: the machine is shared, so only shapes, keys and exact resu
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -111,3 +112,20 @@ def test_sweep_writes_tables_and_plot(tmp_path):
     assert width_rows[0].startswith("hidden,batch,threads,s_per_epoch") and len(width_rows) == 3
     assert len((tmp_path / "speed" / "batch.csv").read_text().splitlines()) == 1 + 2 * 2  # 1 and all threads
     assert (tmp_path / "speed" / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_round_order_changes_every_contenders_neighbour():
+    """A fixed order (or a rotation of it) keeps each contender behind the same one; a shuffle does not."""
+    names = [f"{kind}/{b}" for b in (32, 128, 512) for kind in ("justnumpy", "gemm1", "gemm", "torch")]
+    orders = [bench.round_order(names, r) for r in range(6)]
+    assert all(sorted(order) == sorted(names) for order in orders)
+    assert orders == [bench.round_order(names, r) for r in range(6)]  # seeded: every run alike
+    neighbours = [set(itertools.pairwise(order)) for order in orders]
+    assert not set.intersection(*neighbours)  # no pair runs back to back in every round
+
+
+def test_split_refuses_rows_that_are_already_scaled():
+    """batches() scales uint8 pixels; float rows would be divided by 255 twice without a word."""
+    X, y = np.zeros((4, 784), np.float32), np.zeros(4, np.intp)
+    with pytest.raises(TypeError, match="uint8"):
+        train.Split(X, y, X, y, X, y)

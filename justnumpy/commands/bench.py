@@ -1,8 +1,9 @@
 """Time a training epoch against PyTorch, scikit-learn and the FLOP floor of the matrix products.
 
-All contenders train the 784-256-10 network on the same random MNIST-shaped data in float32, in
-turns (A B C, B C A, ...) so that noise from other programs hits them alike; the table shows
-medians and the spread. PyTorch and scikit-learn are optional: absent, they say "skipped".
+All contenders train the 784-256-10 network on the same random MNIST-shaped uint8 data, each
+scaling it to float32, in turns and in a fresh order each round, so that noise from other programs
+hits them alike; the table shows medians and the spread. PyTorch and scikit-learn are optional:
+absent, they say "skipped".
 
 examples:
   justnumpy bench
