@@ -46,12 +46,13 @@ def epoch_flops(n: int, hidden: int) -> float:
 def random_split(n: int, seed: int = 0) -> train.Split:
     """n random MNIST-shaped rows of uint8 pixels with labels 0..9, as train.split makes them.
 
-    The validation set is empty; the test set is the first 1000 rows, scaled to float32 [0, 1].
+    The validation set is empty and the test set a token 10 rows (scaled to float32): run_epoch
+    evaluates it after every epoch, and the other contenders' epochs evaluate nothing.
     """
     rng = np.random.default_rng(seed)
     X, y = rng.integers(0, 256, (n, N_IN), dtype=np.uint8), rng.integers(0, N_OUT, n).astype(np.intp)
-    X_test = to_inputs(X[: min(n, 1000)])
-    return train.Split(X, y, X_test[:0], y[:0], X_test, y[: min(n, 1000)])
+    X_test = to_inputs(X[: min(n, 10)])
+    return train.Split(X, y, X_test[:0], y[:0], X_test, y[: min(n, 10)])
 
 
 def justnumpy_epoch(data: train.Split, batch: int, hidden: int = 256) -> Callable[[], None]:

@@ -130,7 +130,7 @@ def loss(A2: np.ndarray, y: np.ndarray) -> float:
     m = A2.shape[0]
     p_true = A2[np.arange(m), y]  # (m,): probability of the correct digit for each example
     tiny = np.finfo(A2.dtype).tiny  # log(0) would be −inf; the floor is far below any real answer
-    return float(-np.log(np.maximum(p_true, tiny)).mean())
+    return float(-np.log(np.maximum(p_true, tiny)).sum() / m)  # the mean over the batch
 
 
 def l2_penalty(params: Params, weight_decay: float) -> float:

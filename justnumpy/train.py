@@ -314,7 +314,7 @@ def run_epoch(
             state.step += 1
             state.batch = b + 1
             loss_sum += batch_loss * len(yb)
-            correct += int((cache["A2"].argmax(axis=1) == yb).sum())
+            correct += int(np.count_nonzero(cache["A2"].argmax(axis=1) == yb))
             bar.update(1)
             if progress and b % 50 == 0:
                 seen = min((b + 1) * B, n)
