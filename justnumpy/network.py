@@ -143,12 +143,21 @@ def l2_penalty(params: Params, weight_decay: float) -> float:
 
 
 def backward(
-    params: Params, cache: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0
+    params: Params,
+    cache: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    weight_decay: float = 0.0,
+    scale: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Exact gradients of `loss` (+ `l2_penalty` if weight_decay > 0) for every parameter.
 
     Derivation: docs/math.md#backward-pass. If forward used dropout, its cached mask is applied
     again here: a dropped unit contributed nothing, so it receives no gradient.
+
+    With `scale` = s every gradient comes out multiplied by s. Momentum only ever uses lr·g, and
+    multiplying the (m, 10) dZ2 here scales all four gradients for the price of 10·m numbers,
+    where multiplying dW1 afterwards would be one more pass over 784·H (optim.Momentum).
     """
     m = X.shape[0]
     # Softmax followed by cross-entropy has the famously simple gradient dL/dZ2 = A2 − Y
@@ -161,6 +170,8 @@ def backward(
     # these the exact gradients of `loss`, which the gradient check verifies, and makes the
     # learning rate independent of the batch size.)
     dZ2 /= m  # (m, 10)
+    if scale != 1.0:
+        dZ2 *= scale  # (m, 10): every gradient below is linear in dZ2, so all of them scale with it
     dW2 = cache["A1"].T @ dZ2  # (H, 10): weight (j, k) moved activation j into logit k, summed over examples
     db2 = dZ2.sum(axis=0)  # (10,): b2 was added to every row, so its gradient sums over the rows
     dA1 = dZ2 @ params["W2"].T  # (m, H): each hidden unit hears back from all 10 logits it fed
@@ -175,8 +186,8 @@ def backward(
     db1 = dZ1.sum(axis=0)  # (H,): sum over rows, one value per unit (np.sum without axis is a classic bug)
     if weight_decay:
         # d/dW of λ/2·‖W‖² is λ·W: every step also shrinks each weight a little towards zero.
-        dW1 += weight_decay * params["W1"]  # (784, H); weight_decay is a Python float, so no upcast
-        dW2 += weight_decay * params["W2"]  # (H, 10)
+        dW1 += (scale * weight_decay) * params["W1"]  # (784, H); Python floats, so no upcast
+        dW2 += (scale * weight_decay) * params["W2"]  # (H, 10)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 

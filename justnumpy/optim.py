@@ -1,11 +1,13 @@
 """How the gradients move the weights: plain SGD, momentum, Adam, and learning-rate schedules.
 
 Every optimizer updates `params` in place from `grads` (the dict `network.backward` returns,
-whose keys are the parameter names with a leading "d"). Its running state lives in `self.state`,
-a flat dict of arrays and numbers, so a checkpoint can save it and a resumed run continues
-exactly where the old one stopped. Derivations: docs/math.md#optimizers.
+whose keys are the parameter names with a leading "d"); one whose `scaled_grads` is True wants
+them multiplied by the learning rate already, as backward(..., scale=lr) makes them. Its running
+state lives in `self.state`, a flat dict of arrays and numbers, so a checkpoint can save it and a
+resumed run continues exactly where the old one stopped. Derivations: docs/math.md#optimizers.
 
     opt = Momentum(params, momentum=0.9)
+    grads = network.backward(params, cache, X, y, scale=0.1 if opt.scaled_grads else 1.0)
     opt.step(params, grads, lr=0.1)
 """
 
@@ -22,6 +24,7 @@ class SGD:
     """θ ← θ − lr·g: the starting document's update, one step down the slope."""
 
     name = "sgd"
+    scaled_grads = False  # step() takes the gradients g themselves (see Momentum)
 
     def __init__(self, params: Params) -> None:
         self.state: dict[str, np.ndarray] = {}
@@ -37,23 +40,34 @@ class Momentum:
 
     v is a running, exponentially decaying sum of past gradients: directions that agree from
     step to step build up speed (up to 1/(1−μ) = 10× at μ = 0.9), directions that flip sign cancel.
+
+    What is kept is u = lr·v, the step itself, and step() takes G = lr·g instead of g
+    (`scaled_grads`: network.backward(..., scale=lr) makes G by scaling an (m, 10) array). Then
+    θ ← θ − u needs no multiplication, and the update makes three passes over each weight array
+    instead of four (README, Speed). When lr changes, u changes with it: lr·(μ·v + g) is
+    μ·(lr/lr_before)·u + G, the same updates as v in exact arithmetic.
     """
 
     name = "momentum"
+    scaled_grads = True
 
     def __init__(self, params: Params, momentum: float = 0.9) -> None:
         self.momentum = float(momentum)
-        self.state = {"v_" + k: np.zeros_like(p) for k, p in params.items()}
-        # Room for lr·v, reused every step instead of a fresh 800 kB array for W1 (README, Speed).
-        # It holds nothing from one step to the next, so it is not part of the saved `state`.
-        self.scratch = {k: np.empty_like(p) for k, p in params.items()}
+        # "lr": the learning rate of the last step, which u is measured in (0 before the first one)
+        self.state = {"lr": np.zeros(()), **{"u_" + k: np.zeros_like(p) for k, p in params.items()}}
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
+        """One update from `grads` = lr·g (see `scaled_grads`), at learning rate `lr`."""
+        lr_before = float(self.state["lr"])
+        # u = lr_before·v: rescaled to this step's lr, μ·v is μ·(lr/lr_before)·u. (Before the first
+        # step u is all zeros; lr is 0 only at the very end of a cosine schedule, never before it.)
+        decay = self.momentum * (lr / lr_before) if lr_before else 0.0
+        self.state["lr"][...] = lr
         for k, theta in params.items():
-            v = self.state["v_" + k]
-            v *= self.momentum  # forget a little of the old direction ...
-            v += grads["d" + k]  # ... and add the new gradient (in place: no new arrays per step)
-            theta -= np.multiply(v, lr, out=self.scratch[k])  # θ ← θ − lr·v
+            u = self.state["u_" + k]
+            u *= decay  # forget a little of the old step ...
+            u += grads["d" + k]  # ... and add the new one, lr·g (in place: no new arrays per step)
+            theta -= u  # θ ← θ − lr·v
 
 
 class Adam:
@@ -65,6 +79,7 @@ class Adam:
     """
 
     name = "adam"
+    scaled_grads = False  # its step is lr·m̂/√ŝ, so it needs g itself: lr·g would change ε's meaning
 
     def __init__(self, params: Params, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)

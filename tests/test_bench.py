@@ -98,8 +98,9 @@ def test_run_epoch_matches_a_plain_loop_over_shuffled_slices():
     for b in range(steps):
         Xb, yb = X[b * 64 : (b + 1) * 64], y[b * 64 : (b + 1) * 64]
         cache = network.forward(ref.params, Xb)
-        grads = network.backward(ref.params, cache, Xb, yb)
-        ref.optimizer.step(ref.params, grads, optim.learning_rate("cosine", config.lr, b, steps))
+        lr = optim.learning_rate("cosine", config.lr, b, steps)
+        grads = network.backward(ref.params, cache, Xb, yb, scale=lr)  # momentum takes lr·g
+        ref.optimizer.step(ref.params, grads, lr)
     for k in ref.params:
         assert np.array_equal(state.params[k], ref.params[k]), k
     assert record["epoch"] == 1 and state.step == steps

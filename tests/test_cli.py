@@ -20,7 +20,7 @@ def test_train_evaluate_round_trip(cli, tiny_data, tmp_path):
     assert params["W1"].shape == (784, 32) and meta["epoch"] == 3
     assert len(meta["history"]["test_acc"]) == 3 and meta["config"]["batch_size"] == 32
     assert meta["history"]["test_acc"][-1] > 0.9  # the synthetic digits are easy
-    assert "opt_v_W1" in extra and "rng_state" in meta
+    assert "opt_u_W1" in extra and "rng_state" in meta
     r = cli("evaluate", str(out), "--data-dir", str(tiny_data))
     assert r.returncode == 0, r.stderr
     reported = float(r.stdout.split("test accuracy ")[1].split("%")[0]) / 100

@@ -23,11 +23,30 @@ def test_sgd_step():
 def test_momentum_accumulates_velocity():
     p = one_param(1.0)
     opt = optim.Momentum(p, momentum=0.9)
-    g = {"dw": np.array([1.0], dtype=np.float32)}
-    opt.step(p, g, lr=0.1)  # v = 1,    w = 1 - 0.1
-    opt.step(p, g, lr=0.1)  # v = 1.9,  w = 0.9 - 0.19
-    assert opt.state["v_w"][0] == pytest.approx(1.9)
+    assert opt.scaled_grads  # it takes lr·g
+    G = {"dw": np.array([0.1], dtype=np.float32)}  # g = 1 at lr = 0.1
+    opt.step(p, G, lr=0.1)  # v = 1,    w = 1 - 0.1
+    opt.step(p, G, lr=0.1)  # v = 1.9,  w = 0.9 - 0.19
+    assert opt.state["u_w"][0] == pytest.approx(0.1 * 1.9)  # it keeps u = lr·v
     assert p["w"][0] == pytest.approx(0.71)
+
+
+@pytest.mark.parametrize("lrs", [[0.05] * 6, [0.3, 0.2, 0.1, 0.05, 0.01, 0.4]])
+def test_momentum_matches_pytorch_sgd_even_when_lr_changes(lrs):
+    """PyTorch's v ← μv + g, θ ← θ − lr·v, step by step: u = lr·v must follow every change of lr."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    w0, grads = rng.standard_normal(5), rng.standard_normal((len(lrs), 5))
+    p = {"w": w0.copy()}
+    opt = optim.Momentum(p, momentum=0.9)
+    t = torch.tensor(w0, requires_grad=True)
+    t_opt = torch.optim.SGD([t], lr=lrs[0], momentum=0.9)
+    for lr, g in zip(lrs, grads, strict=True):
+        opt.step(p, {"dw": lr * g}, lr=lr)
+        t_opt.param_groups[0]["lr"] = lr
+        t.grad = torch.tensor(g)
+        t_opt.step()
+        np.testing.assert_allclose(p["w"], t.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_adam_first_steps():
@@ -50,7 +69,8 @@ def test_optimizers_keep_float32(name):
     opt = optim.make_optimizer(name, p)
     opt.step(p, {"dw": np.ones((3, 3), dtype=np.float32)}, lr=0.1)
     assert p["w"].dtype == np.float32
-    assert all(np.asarray(v).dtype in (np.float32, np.int64) for v in opt.state.values())
+    # the buffers are float32 like the weights; 0-d numbers (Adam's t, momentum's last lr) may be wider
+    assert all(v.dtype == np.float32 for v in opt.state.values() if v.ndim)
 
 
 def test_unknown_optimizer():
