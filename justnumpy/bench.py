@@ -180,7 +180,7 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
     if baselines and 128 in batches and (f := sklearn_epoch(X_float, data.y_train, 128, hidden)) is not None:
         runs["sklearn/128"] = (lambda f: lambda: _seconds(f))(f)
     samples: dict[str, list[float]] = {name: [] for name in runs}
-    load_before = os.getloadavg()
+    load_before, started = os.getloadavg(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for round_ in range(repeats + 1):  # round 0 warms up caches, allocators and thread pools
         for name in round_order(list(runs), round_):
             seconds = runs[name]()
@@ -213,6 +213,7 @@ def measure(n: int = 60000, batches: tuple[int, ...] = (32, 128, 512), repeats: 
     # The whole process at its largest (kilobytes on Linux): the data, PyTorch, everything.
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["machine"] = machine(load_before)
+    result["started_utc"] = started  # the VM's speed drifts: when the timing began
     return result
 
 

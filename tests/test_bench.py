@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -41,6 +42,7 @@ def test_measure_tiny_run_has_every_field():
         except ImportError:
             assert result[f"{name}_s_per_epoch"] is None
     assert result["machine"]["blas_kernel"]  # which OpenBLAS kernel ran (SkylakeX on the dev machine)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result["started_utc"])
 
 
 def test_cli_json_without_baselines_says_skipped(cli):
