@@ -59,8 +59,10 @@ class Momentum:
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """One update from `grads` = lr·g (see `scaled_grads`), at learning rate `lr`."""
         lr_before = float(self.state["lr"])
-        # u = lr_before·v: rescaled to this step's lr, μ·v is μ·(lr/lr_before)·u. (Before the first
-        # step u is all zeros; lr is 0 only at the very end of a cosine schedule, never before it.)
+        # u = lr_before·v: rescaled to this step's lr, μ·v is μ·(lr/lr_before)·u. lr_before is 0
+        # only before the first step, when u is all zeros (training validates lr > 0, and the
+        # cosine schedule reaches 0 only after the last step; a step at lr 0 would reset u here,
+        # where PyTorch would keep v).
         decay = self.momentum * (lr / lr_before) if lr_before else 0.0
         self.state["lr"][...] = lr
         for k, theta in params.items():

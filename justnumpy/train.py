@@ -40,7 +40,7 @@ from justnumpy.errors import JustNumpyError
 from justnumpy.threads import blas_threads
 
 # float32 softmax saturates once two logits differ by ~88 (exp underflows to 0). Healthy runs
-# stay far below this limit (measured peak: ~34 for the default recipe, ~540 for Adam at lr 0.1,
+# stay far below this limit (measured peak: ~33 for the default recipe, ~540 for Adam at lr 0.1,
 # which recovers); only exploding weights reach it, e.g. --lr 50 at its second or third batch.
 LOGIT_LIMIT = 1e4
 # 784·H float32 weights plus optimizer buffers: 10^5 units is ~1 GB with Adam, and far past any use.
@@ -226,11 +226,18 @@ def load_checkpoint(path: str, **overrides: Any) -> tuple[Config, State]:
         state = new_state(config)
         for k, p in state.params.items():
             p[...] = params[k]  # into the fresh float32 arrays: training stays float32
+        if config.optimizer == "momentum":
+            extra = _momentum_from_velocity(extra, meta["history"])
         for k, buffer in state.optimizer.state.items():
             saved = extra[modelfile.OPT_PREFIX + k]
             if saved.shape != buffer.shape:
                 raise ValueError(f"optimizer buffer {k} has shape {saved.shape}")
             buffer[...] = saved
+        if not all(np.isfinite(buffer).all() for buffer in state.optimizer.state.values()):
+            raise ValueError("its optimizer state holds NaN or infinite numbers")
+        lr_before = float(state.optimizer.state.get("lr", 1.0))  # momentum's u is in units of it
+        if not lr_before > 0 and any(buffer.any() for buffer in state.optimizer.state.values()):
+            raise ValueError(f"momentum's last learning rate is {lr_before}, not > 0")
         try:
             state.rng.bit_generator.state = meta["rng_state"]
         except (TypeError, ValueError, OverflowError, KeyError) as e:
@@ -245,6 +252,26 @@ def load_checkpoint(path: str, **overrides: Any) -> tuple[Config, State]:
     except (TypeError, ValueError, OverflowError, AttributeError, IndexError) as e:
         raise JustNumpyError(f"{path}: cannot resume from this file ({e})") from None
     return config, state
+
+
+def _momentum_from_velocity(extra: dict[str, np.ndarray], history: dict[str, list]) -> dict[str, np.ndarray]:
+    """Momentum buffers of a file saved before momentum kept u = lr·v (27 Nov 2026), converted.
+
+    Those files hold v itself ("opt_v_W1", ...) and no "opt_lr". A checkpoint ends an epoch, and
+    the history's last "lr" is the learning rate of that epoch's last step, so u = lr·v exactly
+    as the current code would hold it (up to rounding). Newer files are returned unchanged.
+    """
+    prefix = modelfile.OPT_PREFIX
+    if prefix + "lr" in extra or prefix + "v_W1" not in extra:
+        return extra
+    lr = float(history["lr"][-1])
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"its last learning rate is {lr}, not > 0")
+    upgraded = {prefix + "lr": np.asarray(lr)}
+    for name, v in extra.items():
+        if name.startswith(prefix + "v_"):
+            upgraded[prefix + "u_" + name[len(prefix + "v_") :]] = v * np.asarray(lr, v.dtype)
+    return {**extra, **upgraded}
 
 
 def batches(config: Config, rng: np.random.Generator, data: Split) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -317,7 +344,8 @@ def run_epoch(
                 what = "the logits are NaN" if math.isnan(largest) else f"a logit reached {largest:.3g}"
                 raise TrainingDiverged(f"training diverged at epoch {epoch}, batch {b + 1} of {steps}: "
                                        f"{what}; {lower}")  # fmt: skip
-            grads = network.backward(state.params, cache, Xb, yb, config.weight_decay, lr if scaled else 1.0)
+            grads = network.backward(state.params, cache, Xb, yb, weight_decay=config.weight_decay,
+                                     scale=lr if scaled else 1.0)  # fmt: skip
             state.optimizer.step(state.params, grads, lr)
             state.step += 1
             state.batch = b + 1
@@ -334,7 +362,8 @@ def run_epoch(
             f"training diverged in epoch {epoch}: a weight became NaN or infinite; {lower}"
         )
     # Train loss and accuracy are averages over the epoch's batches, each scored by the weights of
-    # its own step: free to compute, and slightly pessimistic because the weights kept improving.
+    # its own step: one pass over the kept probabilities, and slightly pessimistic because the
+    # weights kept improving during the epoch.
     record = {
         "epoch": epoch,
         "loss": network.loss(A2_epoch, y_epoch),
