@@ -103,13 +103,12 @@ def table(results: list[Result]) -> str:
 
 def plot(results: list[Result], path: str | Path) -> None:
     """PNG: final test accuracy per rung (bars) and test error after every epoch (curves)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display needed
-    import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    fig, (bars, curves) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
+    from justnumpy.see import figures
+
+    fig = figures.new(figsize=(13, 5))
+    bars, curves = fig.subplots(1, 2)
     names = [r.rung for r in results]
     accuracy = [100 * r.test_acc for r in results]
     bars.barh(names, accuracy, color="tab:blue")
@@ -136,8 +135,7 @@ def plot(results: list[Result], path: str | Path) -> None:
     curves.set_title("test error after every epoch")
     curves.grid(alpha=0.3, which="both")
     curves.legend(loc="upper right")
-    fig.savefig(path, dpi=110, bbox_inches="tight")  # keep long rung names inside the image
-    plt.close(fig)
+    figures.save(fig, path, dpi=110)
 
 
 def save(results: list[Result], folder: str | Path) -> list[Path]:

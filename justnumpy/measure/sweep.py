@@ -115,12 +115,10 @@ def _write_markdown(path: Path, width: list[dict], batch: list[dict], n: int, re
 
 
 def _plot(path: Path, width: list[dict], batch: list[dict], n: int) -> Path:
-    import matplotlib
+    from justnumpy.see import figures
 
-    matplotlib.use("Agg")  # files only, no window
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig = figures.new(figsize=(11, 4.2))
+    left, right = fig.subplots(1, 2)
     hs = [r["hidden"] for r in width]
     left.loglog(hs, [r["s_per_epoch"] for r in width], "o-", label="justnumpy epoch")
     left.loglog(
@@ -143,7 +141,4 @@ def _plot(path: Path, width: list[dict], batch: list[dict], n: int) -> Path:
     right.set_xticks(bs, [str(b) for b in bs])
     right.set(xlabel="batch size (hidden 256)", ylabel="GFLOP/s achieved by the epoch", title="Batch sweep")
     right.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return figures.save(fig, path, dpi=90)

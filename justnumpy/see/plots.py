@@ -15,22 +15,20 @@ touches the global pyplot state of a notebook that imports this module.
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from pathlib import Path
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
-from PIL import Image
 
 from justnumpy import network
 from justnumpy.data import class_names, to_inputs
 from justnumpy.errors import JustNumpyError
+from justnumpy.see import figures
+from justnumpy.see.figures import GREEN, GREY, RED
 
 # One file per picture; the names say what is in them.
 FILES = {
@@ -40,8 +38,6 @@ FILES = {
     "mistakes": "confident-mistakes.png",
     "samples": "sample-predictions.png",
 }
-DPI = 100
-GREEN, RED, GREY = "#2ca02c", "#d62728", "#b0b0b0"
 
 
 # ---------------------------------------------------------------- the numbers each picture shows
@@ -100,23 +96,10 @@ def sample(A2: np.ndarray, n: int = 3, seed: int = 0) -> tuple[np.ndarray, np.nd
 # ---------------------------------------------------------------- drawing
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    """Render with Agg, then store as a 256-colour PNG: a quarter of the bytes, no visible change."""
-    FigureCanvasAgg(fig)  # attach the Agg canvas: PNG rendering with no display needed
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
-    image = Image.open(buffer).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
-    try:
-        image.save(path, format="PNG", optimize=True)
-    except OSError as e:
-        raise JustNumpyError(f"{path}: cannot write picture ({e.strerror or e})") from None
-    return path
-
-
 def draw_curves(history: dict[str, list], path: Path) -> Path:
     """Loss and train/validation/test accuracy per epoch, from a model file's history."""
     epochs = history["epoch"]
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    fig = figures.new(figsize=(11, 4.2))
     ax_loss, ax_acc = fig.subplots(1, 2)
     ax_loss.plot(epochs, history["loss"], "o-", color="#1f77b4", label="training loss")
     ax_loss.set_ylim(bottom=0)
@@ -150,13 +133,13 @@ def draw_curves(history: dict[str, list], path: Path) -> Path:
         ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)  # a one-epoch run still gets a sensible axis
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return figures.save(fig, path)
 
 
 def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
     """Counts of (true, predicted) pairs; colour on a log scale so that rare mistakes still show."""
     n = len(names)
-    fig = Figure(figsize=(8.5, 7.5), layout="constrained")
+    fig = figures.new(figsize=(8.5, 7.5))
     ax = fig.subplots()
     shown = np.ma.masked_equal(cm, 0)  # empty cells stay white
     im = ax.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(int(cm.max()), 2)))
@@ -188,7 +171,7 @@ def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
         f"diagonal = right answers, red = mistakes",
     )
     fig.colorbar(im, ax=ax, shrink=0.8, label="number of test images (log scale)")
-    return _save(fig, path)
+    return figures.save(fig, path)
 
 
 def draw_hidden_units(W1: np.ndarray, path: Path) -> Path:
@@ -198,7 +181,7 @@ def draw_hidden_units(W1: np.ndarray, path: Path) -> Path:
     # One scale for all tiles, so they can be compared; the 99.5th percentile keeps a few
     # extreme weights from washing out the rest.
     v = float(np.percentile(np.abs(W1), 99.5))
-    fig = Figure(figsize=(8, 8.6), layout="constrained")
+    fig = figures.new(figsize=(8, 8.6))
     ax = fig.subplots()
     cmap = colormaps["RdBu_r"].with_extremes(bad="white")  # the NaN gaps between tiles
     im = ax.imshow(image, cmap=cmap, vmin=-v, vmax=v, interpolation="nearest")
@@ -210,7 +193,7 @@ def draw_hidden_units(W1: np.ndarray, path: Path) -> Path:
     fig.colorbar(
         im, ax=ax, shrink=0.6, location="bottom", extend="both", label="weight from pixel to hidden unit (W1)"
     )
-    return _save(fig, path)
+    return figures.save(fig, path)
 
 
 def draw_mistakes(
@@ -219,7 +202,7 @@ def draw_mistakes(
     """The test images the network got wrong while most sure of itself."""
     cols = 6
     rows = max(1, math.ceil(len(idx) / cols))
-    fig = Figure(figsize=(2 * cols, 2.35 * rows + 0.6), layout="constrained")
+    fig = figures.new(figsize=(2 * cols, 2.35 * rows + 0.6))
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     predicted = A2.argmax(axis=1)
     for ax, i in zip(axes, idx, strict=False):
@@ -238,7 +221,7 @@ def draw_mistakes(
             f"The {len(idx)} test images the network got wrong with the highest confidence "
             f"(#index, true label, answer and its probability)"
         )
-    return _save(fig, path)
+    return figures.save(fig, path)
 
 
 def draw_samples(
@@ -251,7 +234,7 @@ def draw_samples(
 ) -> Path:
     """Test images beside the ten probabilities the network gives them, one row per (title, indices)."""
     cols = max(len(idx) for _, idx in rows)
-    fig = Figure(figsize=(4.4 * cols, 3.0 * len(rows) + 0.5), layout="constrained")
+    fig = figures.new(figsize=(4.4 * cols, 3.0 * len(rows) + 0.5))
     subfigs = np.atleast_1d(fig.subfigures(len(rows), 1))
     for subfig, (title, idx) in zip(subfigs, rows, strict=True):
         subfig.suptitle(title, fontsize=12, fontweight="bold")
@@ -282,7 +265,7 @@ def draw_samples(
                 fontsize=10,
                 color=GREEN if guess == y[i] else RED,
             )
-    return _save(fig, path)
+    return figures.save(fig, path)
 
 
 def write_all(
