@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 
 import numpy as np
@@ -22,27 +21,95 @@ def test_every_recipe_is_a_valid_complete_config():
         recipes.config(name).validate()
     assert recipes.config("cosine") == train.Config()  # the default recipe is a rung
     seed = recipes.config("seed")
-    assert (seed.batch_size, seed.init_scale, seed.optimizer, seed.schedule) == (
-        60_000,
-        0.01,
-        "sgd",
-        "constant",
-    )
-    assert 100 <= seed.epochs <= 500  # a few hundred full-batch steps
+    assert (seed.init_scale, seed.optimizer, seed.schedule) == (0.01, "sgd", "constant")
+    # Full batch: every training image MNIST's 60,000 leave after the hold-out, in one step.
+    assert seed.batch_size == 60_000 - round(seed.validation_fraction * 60_000)
     assert recipes.config("best-plain").augment == "none" and recipes.config("best").augment != "none"
     assert recipes.config("best", seed=3, epochs=1).seed == 3
     with pytest.raises(Exception, match="unknown recipe"):
         recipes.config("fastest")
 
 
-def test_each_rung_trains_a_tiny_epoch(tiny_data):
-    raw = data.load("mnist", tiny_data)
-    results = ladder.run(raw, quick=True, log=lambda line: None)
-    assert [r.rung for r in results] == recipes.LADDER
+def test_each_rung_changes_exactly_one_setting_and_all_keep_the_same_hold_out():
+    for i, name in enumerate(recipes.LADDER):
+        parent = recipes.RECIPES[name].parent
+        if i == 0:
+            assert parent is None
+            continue
+        assert parent in recipes.LADDER[:i]  # built on a rung below it
+        above, below = recipes.RECIPES[name].settings, recipes.RECIPES[parent].settings
+        changed = [k for k in above if above[k] != below[k]]
+        assert len(changed) == 1, (name, changed)
+    first = recipes.config("seed")
+    for name in recipes.LADDER:
+        config = recipes.config(name)
+        assert config.validation_fraction == train.Config().validation_fraction > 0
+        assert (config.hidden, config.lr) == (256, first.lr)  # one network, one learning rate
+
+
+def check_layout(results: list[dict], names: list[str], seeds: int, quick_epochs: bool = True) -> None:
+    """ladder.json's promises: one entry per rung, one value per seed, summaries that match them."""
+    assert [r["name"] for r in results] == names
     for r in results:
-        assert len(r.curve) == (150 if r.rung == "seed" else 2) and 0 <= r.test_acc <= 1
-        assert r.config.hidden == 256
-    assert max(r.test_acc for r in results) > 0.9  # the synthetic digits are easy
+        assert r["seeds"] == list(range(seeds))
+        assert r["change"] == recipes.RECIPES[r["name"]].change
+        assert len(r["val_acc"]) == len(r["test_acc"]) == len(r["val_curves"]) == seeds
+        assert all(len(curve) == r["epochs"] for curve in r["val_curves"])
+        assert [curve[-1] for curve in r["val_curves"]] == r["val_acc"]
+        if quick_epochs:
+            assert r["epochs"] == ladder.QUICK_EPOCHS.get(r["name"], ladder.QUICK_OTHER_EPOCHS)
+        for which in ("val", "test"):
+            values = np.array(r[f"{which}_acc"])
+            assert ((0 <= values) & (values <= 1)).all()
+            assert r[f"{which}_mean"] == pytest.approx(values.mean())
+            if seeds > 1:
+                assert r[f"{which}_std"] == pytest.approx(values.std(ddof=1))  # sample std
+            else:
+                assert r[f"{which}_std"] is None
+        assert r["seconds"] > 0 and r["settings"]["hidden"] == 256 and "seed" not in r["settings"]
+
+
+def test_each_rung_trains_quickly_with_two_seeds(tiny_data, tmp_path):
+    raw = data.load("mnist", tiny_data)
+    results = ladder.run(raw, seeds=2, quick=True, log=lambda line: None, models=tmp_path)
+    check_layout(results, recipes.LADDER, seeds=2)
+    assert max(r["test_mean"] for r in results) > 0.9  # the synthetic digits are easy
+    assert len(list(tmp_path.glob("*.npz"))) == 2 * len(recipes.LADDER)
+    # Different seeds are different runs: other weights, another hold-out, another order.
+    seed0, seed1 = (modelfile.load(tmp_path / f"best-seed{s}.npz") for s in (0, 1))
+    assert not np.array_equal(seed0[0]["W1"], seed1[0]["W1"])
+    assert (seed0[1]["config"]["seed"], seed1[1]["config"]["seed"]) == (0, 1)
+
+
+def test_table_shows_mean_and_spread_of_every_rung():
+    rows = [
+        {
+            "name": "seed",
+            "change": "a",
+            "epochs": 100,
+            "val_mean": 0.875,
+            "val_std": 0.001,
+            "test_mean": 0.8801,
+            "test_std": 0.0023,
+            "seconds": 99.6,
+            "seeds": [0, 1, 2],
+        },
+        {
+            "name": "best",
+            "change": "b",
+            "epochs": 40,
+            "val_mean": 0.99,
+            "val_std": None,
+            "test_mean": 0.9912,
+            "test_std": None,
+            "seconds": 3.2,
+            "seeds": [0],
+        },
+    ]
+    lines = ladder.table(rows).splitlines()
+    assert lines[0].startswith("| rung | what changed | epochs | validation")
+    assert lines[2] == "| seed | a | 100 | 87.50 ± 0.10 | 88.01 ± 0.23 | 100 |"
+    assert lines[3] == "| best | b | 40 | 99.00 | 99.12 | 3 |"
 
 
 def test_training_with_dropout_and_augmentation_is_deterministic_and_resumable(tiny_data, tmp_path):
@@ -121,13 +188,16 @@ def test_train_recipe_flags_override_single_values(cli, tiny_data, tmp_path):
     assert r.returncode == 2 and "≥ 0" in r.stderr
 
 
-def test_ladder_command_writes_table_csv_and_plot(cli, tiny_data, tmp_path):
+def test_ladder_command_writes_json_table_and_figure(cli, tiny_data, tmp_path):
     out = tmp_path / "ladder"
+    rungs = ["seed", "momentum", "best"]
     r = cli(
         "ladder",
         "--quick",
+        "--seeds",
+        "2",
         "--rungs",
-        "seed,momentum,best",
+        ",".join(rungs),
         "--data-dir",
         str(tiny_data),
         "--out",
@@ -135,27 +205,30 @@ def test_ladder_command_writes_table_csv_and_plot(cli, tiny_data, tmp_path):
         "--quiet",
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("| rung | what changed | epochs | test accuracy | seconds | seed |")
-    with (out / "ladder.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    assert [row["rung"] for row in rows] == ["seed", "momentum", "best"]
-    assert all(0 <= float(row["test accuracy"]) <= 1 for row in rows)
-    assert (out / "ladder.md").read_text().count("\n") == 5
+    assert r.stdout.startswith("| rung | what changed | epochs | validation % (mean ± std, 2 seeds)")
+    results = ladder.load(out / "ladder.json")
+    check_layout(results, rungs, seeds=2)
+    assert (out / "ladder.md").read_text() == ladder.table(results)
     with Image.open(out / "ladder.png") as png:
         assert png.format == "PNG" and png.size[0] > 800
     r = cli("ladder", "--rungs", "seed,tallest", "--data-dir", str(tiny_data))
     assert r.returncode == 2 and "tallest" in r.stderr
+    r = cli("ladder", "--seeds", "0", "--data-dir", str(tiny_data))
+    assert r.returncode == 2 and r.stderr.startswith("justnumpy: error:") and "at least 1" in r.stderr
 
 
 @pytest.mark.slow
-def test_quick_ladder_on_mnist_climbs_from_the_seed_band(cli, mnist_raw, tmp_path):
+def test_quick_ladder_on_mnist_has_three_seeds_and_climbs(cli, mnist_raw, tmp_path):
     r = cli("ladder", "--quick", "--out", str(tmp_path), "--quiet")  # every rung, on the real MNIST
     assert r.returncode == 0, r.stderr
-    with (tmp_path / "ladder.csv").open() as f:
-        acc = {row["rung"]: float(row["test accuracy"]) for row in csv.DictReader(f)}
-    assert list(acc) == recipes.LADDER
-    assert 0.80 <= acc["seed"] <= 0.92, acc["seed"]
-    assert acc["best-plain"] >= acc["seed"] + 0.05 and acc["best"] >= acc["seed"] + 0.05
+    results = {r["name"]: r for r in ladder.load(tmp_path / "ladder.json")}
+    check_layout(list(results.values()), recipes.LADDER, seeds=3)
+    seed = results["seed"]["val_acc"]
+    assert (
+        0.5 <= min(seed) and max(seed) <= 0.92
+    )  # dozens of full-batch steps: far from chance and from the top
+    for name in ("minibatch", "best-plain", "best"):  # every seed of the later rungs beats every seed's start
+        assert min(results[name]["val_acc"]) >= max(seed) + 0.05, name
 
 
 @pytest.mark.slow

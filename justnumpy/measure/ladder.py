@@ -1,160 +1,213 @@
-"""The accuracy ladder: train every recipe in recipes.LADDER, tabulate and plot what each idea buys.
+"""The accuracy ladder: train every rung of recipes.LADDER with several seeds; table and figure.
 
     from justnumpy import data
     from justnumpy.measure import ladder
-    results = ladder.run(data.load("mnist"))             # every rung, ~5 minutes on 2 cores
-    ladder.save(results, "ladder-out")                    # ladder.md, ladder.csv, ladder.png
+    results = ladder.run(data.load("mnist"), seeds=3)     # every rung, trained with seeds 0, 1, 2
+    ladder.save(results, "ladder-out")                     # ladder.json, ladder.md, ladder.png
+    print(ladder.table(ladder.load("ladder-out/ladder.json")))
+
+Every rung keeps the same share of the training images for validation (the split itself depends
+on the seed). The validation accuracy is what the recipes' settings were chosen on; the test
+accuracy is the outcome the ladder reports. One seed cannot tell a real gain from luck, so each
+rung is trained with several seeds and reported as mean ± standard deviation.
+
+ladder.json is a list with one object per rung:
+
+    name, change              the recipe and what it changes from the rung it builds on (one line)
+    parent                    that rung (the rung before, except where the ladder forks)
+    epochs, settings          its Config (the seed aside)
+    seeds                     [0, 1, ..., N−1]
+    val_acc, test_acc         final accuracy of each seed's run, in the order of `seeds`
+    val_mean, val_std         their mean and sample standard deviation (std None for one seed)
+    test_mean, test_std
+    seconds                   wall time of one run (mean over the seeds): training and scoring
+    val_curves                validation accuracy after every epoch, one list per seed
 
 `quick=True` is the same ladder shrunk to run in seconds (a 10,000-image training subset and a
-few epochs per rung): it checks that every rung still trains, not how well.
+few epochs per rung): it checks that every rung trains and climbs, not how far.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
+import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from justnumpy import train
 from justnumpy.training import recipes
 
-QUICK_TRAIN_IMAGES = 10_000  # --quick trains on this many images (the test set stays whole)
-QUICK_EPOCHS = {"seed": 150}  # --quick epochs per rung; rungs not listed get 2
-COLUMNS = ["rung", "what changed", "epochs", "test accuracy", "seconds", "seed"]
-
-
-@dataclass
-class Result:
-    """One trained rung: its name, change, settings, final test accuracy and per-epoch curve."""
-
-    rung: str
-    change: str
-    config: train.Config
-    test_acc: float
-    seconds: float
-    curve: list[float]  # test accuracy after each epoch
-
-    def row(self, percent: bool = True) -> list[str]:
-        """The table row, in COLUMNS order; accuracy as "98.22%", or as 0.9822 for the CSV."""
-        accuracy = f"{self.test_acc:.2%}" if percent else f"{self.test_acc:.4f}"
-        return [
-            self.rung,
-            self.change,
-            str(len(self.curve)),
-            accuracy,
-            f"{self.seconds:.1f}",
-            str(self.config.seed),
-        ]
-
-
-def shrink(raw: tuple[np.ndarray, ...], n_train: int) -> tuple[np.ndarray, ...]:
-    """The first n_train training images and all test images, as data.load returns them."""
-    X_train, y_train, X_test, y_test = raw
-    return X_train[:n_train], y_train[:n_train], X_test, y_test
+QUICK_TRAIN_IMAGES = 10_000  # quick=True trains on this many images (the test set stays whole)
+# Epochs per rung with quick=True: the seed rung's full-batch steps are cheap on 9,500 images, but
+# it needs dozens of them to leave chance; every other rung trains 2 epochs (the epochs differ
+# between rungs only to keep the shape of the real ladder, not to reach its accuracy).
+QUICK_EPOCHS = {"seed": 40}
+QUICK_OTHER_EPOCHS = 2
 
 
 def run(
     raw: tuple[np.ndarray, ...],
     rungs: list[str] | None = None,
+    seeds: int = 3,
     quick: bool = False,
-    seed: int = 0,
     dataset: str = "mnist",
-    progress: bool = False,
     log: Callable[[str], None] = print,
     models: str | Path | None = None,
-) -> list[Result]:
-    """Train each rung (default: all of recipes.LADDER) from scratch; return their results.
+) -> list[dict[str, Any]]:
+    """Train each rung (default: all of recipes.LADDER) from scratch with seeds 0..seeds−1.
 
-    With `models` (a folder), each rung's model is saved there as <rung>.npz.
+    Returns one dict per rung in the layout of ladder.json (see the module's docstring). With
+    `models` (a folder), each run's model is saved there as <rung>-seed<S>.npz.
     """
+    if seeds < 1:
+        raise ValueError(f"seeds must be at least 1, got {seeds}")
     if quick:
-        raw = shrink(raw, QUICK_TRAIN_IMAGES)
+        X_train, y_train, X_test, y_test = raw
+        raw = X_train[:QUICK_TRAIN_IMAGES], y_train[:QUICK_TRAIN_IMAGES], X_test, y_test
+    names = rungs or recipes.LADDER
     results = []
-    for i, name in enumerate(rungs or recipes.LADDER, start=1):
-        overrides = {"seed": seed, "dataset": dataset}
-        if quick:
-            overrides["epochs"] = QUICK_EPOCHS.get(name, 2)
-        config = recipes.config(name, **overrides)
-        if config.batch_size >= recipes.FULL_BATCH:  # "the whole training set", however big it is
-            config.batch_size = len(raw[0]) - round(config.validation_fraction * len(raw[0]))
-        log(f"[{i}/{len(rungs or recipes.LADDER)}] {name}: {recipes.RECIPES[name].change}")
-        start = time.perf_counter()
-        out = str(Path(models) / f"{name}.npz") if models is not None else None
-        state = train.train(config, raw, out=out, callbacks=[])
-        seconds = time.perf_counter() - start
-        curve = state.history["test_acc"]
-        results.append(Result(name, recipes.RECIPES[name].change, config, curve[-1], seconds, curve))
-        log(f"      test accuracy {curve[-1]:.2%} after {len(curve)} epochs, {seconds:.1f} s")
+    for i, name in enumerate(names, start=1):
+        log(f"[{i}/{len(names)}] {name}: {recipes.RECIPES[name].change}")
+        runs = []
+        for seed in range(seeds):
+            config = rung_config(name, seed, dataset, quick, len(raw[0]))
+            out = str(Path(models) / f"{name}-seed{seed}.npz") if models is not None else None
+            start = time.perf_counter()
+            state = train.train(config, raw, out=out, callbacks=[])
+            seconds = time.perf_counter() - start
+            runs.append((state.history, seconds))
+            val, test = state.history["val_acc"][-1], state.history["test_acc"][-1]
+            log(f"      seed {seed}: validation {val:.2%}, test {test:.2%}, {seconds:.1f} s")
+        results.append(summary(name, config, runs))
     return results
 
 
-def table(results: list[Result]) -> str:
-    """The results as a Markdown table (also readable as plain text in a terminal)."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
-    lines += ["| " + " | ".join(r.row()) + " |" for r in results]
+def rung_config(name: str, seed: int, dataset: str, quick: bool, n_images: int) -> train.Config:
+    """The Config a rung trains with: its recipe, the seed and dataset, shrunk if quick."""
+    overrides: dict[str, Any] = {"seed": seed, "dataset": dataset}
+    if quick:
+        overrides["epochs"] = QUICK_EPOCHS.get(name, QUICK_OTHER_EPOCHS)
+    config = recipes.config(name, **overrides)
+    if config.batch_size == recipes.FULL_BATCH:  # "every training image", however many there are
+        config.batch_size = n_images - round(config.validation_fraction * n_images)
+    return config
+
+
+def summary(name: str, config: train.Config, runs: list[tuple[dict, float]]) -> dict[str, Any]:
+    """One rung's entry of ladder.json from its runs: (history, seconds) for seeds 0, 1, ..."""
+    val = [history["val_acc"][-1] for history, _ in runs]
+    test = [history["test_acc"][-1] for history, _ in runs]
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "seed"}
+    return {
+        "name": name,
+        "change": recipes.RECIPES[name].change,
+        "parent": recipes.RECIPES[name].parent,
+        "epochs": config.epochs,
+        "settings": settings,
+        "seeds": list(range(len(runs))),
+        "val_acc": val,
+        "test_acc": test,
+        **spread("val", val),
+        **spread("test", test),
+        "seconds": statistics.fmean(seconds for _, seconds in runs),
+        "val_curves": [history["val_acc"] for history, _ in runs],
+    }
+
+
+def spread(prefix: str, values: list[float]) -> dict[str, float | None]:
+    """{prefix_mean, prefix_std}: the mean and the sample standard deviation (None for one value)."""
+    std = statistics.stdev(values) if len(values) > 1 else None  # n − 1: a sample of all seeds
+    return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": std}
+
+
+def percent(mean: float, std: float | None) -> str:
+    """'98.21 ± 0.05' (percent), or '98.21' when there is no spread to show."""
+    return f"{100 * mean:.2f}" if std is None else f"{100 * mean:.2f} ± {100 * std:.2f}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The ladder as a Markdown table (also readable as plain text in a terminal)."""
+    seeds = {len(r["seeds"]) for r in results}
+    n = f"{seeds.pop()} seeds" if len(seeds) == 1 else "seeds"
+    lines = [
+        f"| rung | what changed | epochs | validation % (mean ± std, {n}) | test % (mean ± std) | seconds |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        val, test = percent(r["val_mean"], r["val_std"]), percent(r["test_mean"], r["test_std"])
+        lines.append(f"| {r['name']} | {r['change']} | {r['epochs']} | {val} | {test} | {r['seconds']:.0f} |")
     return "\n".join(lines) + "\n"
 
 
-def plot(results: list[Result], path: str | Path) -> None:
-    """PNG: final test accuracy per rung (bars) and test error after every epoch (curves)."""
+def plot(results: list[dict[str, Any]], path: str | Path) -> None:
+    """PNG: validation and test accuracy per rung with the spread over seeds, and the curves."""
     import matplotlib.ticker
 
     from justnumpy.see import figures
 
-    fig = figures.new(figsize=(13, 5))
+    fig = figures.new(figsize=(13, 5.5))
     bars, curves = fig.subplots(1, 2)
-    names = [r.rung for r in results]
-    accuracy = [100 * r.test_acc for r in results]
-    bars.barh(names, accuracy, color="tab:blue")
+    y = np.arange(len(results))
+    for offset, which, colour in ((-0.2, "val", "tab:gray"), (0.2, "test", "tab:blue")):
+        means = np.array([100 * r[f"{which}_mean"] for r in results])
+        stds = np.array([100 * (r[f"{which}_std"] or 0.0) for r in results])
+        label = "validation (chosen on)" if which == "val" else "test (reported)"
+        bars.barh(y + offset, means, height=0.4, xerr=stds, capsize=3, color=colour, label=label)
+        if which == "test":
+            for row, m in zip(y, means, strict=True):
+                bars.annotate(
+                    f"{m:.2f}%",
+                    (m, row + offset),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=8,
+                )
+    bars.set_yticks(y, [r["name"] for r in results])
     bars.invert_yaxis()  # the ladder reads top (seed) to bottom (best)
-    for y, a in enumerate(accuracy):
-        bars.annotate(f"{a:.2f}%", (a, y), xytext=(3, 0), textcoords="offset points", va="center")
-    low = min(accuracy)
+    low = min(100 * min(r["val_mean"], r["test_mean"]) for r in results)
     bars.set_xlim(max(0.0, low - (100 - low) * 0.5), 100)  # zoom in on the part that changes
-    bars.set_xlabel("test accuracy (%)")
-    bars.set_title("final test accuracy per rung")
+    seeds = max(len(r["seeds"]) for r in results)
+    bars.set_xlabel(f"accuracy (%): mean of {seeds} seeds, bars ± one standard deviation")
+    bars.set_title("final accuracy per rung")
+    bars.legend(loc="lower left")
     for r in results:
-        epochs = np.arange(1, len(r.curve) + 1)
-        error = 100 * (1 - np.asarray(r.curve))  # test error: 12% → 1% reads well on a log axis
-        curves.plot(epochs, error, label=r.rung, marker="." if len(epochs) < 80 else None)
-    # Log scales on both axes: the seed rung's 200 full-batch epochs from 90% error sit beside
-    # the other rungs' 5 to 80 epochs near 1–2% error.
+        longest = max(len(c) for c in r["val_curves"])
+        mean = [statistics.fmean(c[e] for c in r["val_curves"] if len(c) > e) for e in range(longest)]
+        epochs = np.arange(1, longest + 1)
+        error = 100 * (1 - np.asarray(mean))  # 12% → 1% reads well on a log axis
+        curves.plot(epochs, error, label=r["name"], marker="." if longest < 80 else None)
+    # Log scales on both axes: the seed rung's full-batch steps from 90% error sit beside the
+    # other rungs' few to many epochs near 1–2% error.
     curves.set_xscale("log")
     curves.set_yscale("log")
     curves.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.5, 1, 2, 5, 10, 20, 50, 100]))
     curves.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     curves.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}%"))
-    curves.set_xlabel("epoch (passes over the training set)")
-    curves.set_ylabel("test error (lower is better)")
-    curves.set_title("test error after every epoch")
+    curves.set_xlabel("epoch (passes over the training images)")
+    curves.set_ylabel("validation error, mean of the seeds (lower is better)")
+    curves.set_title("validation error after every epoch")
     curves.grid(alpha=0.3, which="both")
     curves.legend(loc="upper right")
     figures.save(fig, path, dpi=110)
 
 
-def save(results: list[Result], folder: str | Path) -> list[Path]:
-    """Write ladder.md, .csv, .png and .json (everything, curves included) into `folder`."""
+def save(results: list[dict[str, Any]], folder: str | Path) -> list[Path]:
+    """Write ladder.json, ladder.md (the table) and ladder.png (the figure) into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    md, csv_path, png = folder / "ladder.md", folder / "ladder.csv", folder / "ladder.png"
-    everything = [{**dataclasses.asdict(r), "config": dataclasses.asdict(r.config)} for r in results]
-    (folder / "ladder.json").write_text(json.dumps(everything, indent=1), encoding="utf-8")
-    md.write_text(table(results), encoding="utf-8")
-    with csv_path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        writer.writerows(r.row(percent=False) for r in results)
-    plot(results, png)
-    return [md, csv_path, png, folder / "ladder.json"]
+    paths = folder / "ladder.json", folder / "ladder.md", folder / "ladder.png"
+    paths[0].write_text(json.dumps(results, indent=1), encoding="utf-8")
+    paths[1].write_text(table(results), encoding="utf-8")
+    plot(results, paths[2])
+    return list(paths)
 
 
-def load(path: str | Path) -> list[Result]:
-    """The results saved in a ladder.json, e.g. to redraw the plot or join two partial ladders."""
-    rows = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [Result(**{**row, "config": train.Config(**row["config"])}) for row in rows]
+def load(path: str | Path) -> list[dict[str, Any]]:
+    """The results saved in a ladder.json, e.g. to redraw the figure or print the table again."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
