@@ -62,6 +62,26 @@ def build_parser() -> Parser:
     return parser
 
 
+def reference_table() -> str:
+    """The README's table of commands and options, made from the parser itself (tests/test_readme.py)."""
+    parser = build_parser()
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {action.dest: action.help for action in subcommands._choices_actions}
+    rows = ["| command | what it does | options |", "| --- | --- | --- |"]
+    for name, sub in subcommands.choices.items():
+        words = []
+        for action in sub._actions:
+            if action.option_strings:
+                continue
+            word = action.metavar or action.dest.upper()
+            words.append({"+": f"{word}...", "?": f"[{word}]", "*": f"[{word}...]"}.get(action.nargs, word))
+        options = ", ".join(
+            f"`{a.option_strings[-1]}`" for a in sub._actions if a.option_strings and a.dest != "help"
+        )
+        rows.append(f"| `justnumpy {' '.join([name, *words])}` | {helps[name]} | {options} |")
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
