@@ -20,7 +20,7 @@ from justnumpy.errors import JustNumpyError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
 COMMANDS = ["train", "evaluate", "download", "gradcheck", "plot", "explain", "predict", "serve", "bench",
-            "ladder"]  # fmt: skip
+            "ladder", "exercise", "check"]  # fmt: skip
 
 
 class Parser(argparse.ArgumentParser):
