@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import positive_float
+from justnumpy.commands.options import positive_float
 
 HELP = "check your own network file step by step, and name its bug"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import add_data_options
+from justnumpy.commands.options import add_data_options, load_model_and_test_set
 
 HELP = "test accuracy of a saved model, overall and per class"
 
@@ -24,11 +24,9 @@ def run(args: argparse.Namespace) -> int:
     """Print test accuracy and a per-class table."""
     import numpy as np
 
-    from justnumpy import data, modelfile, network
+    from justnumpy import data, network
 
-    params, meta, _ = modelfile.load(args.model)
-    dataset = args.dataset or meta.get("dataset", "mnist")
-    _, _, X_test, y_test = data.load(dataset, args.data_dir)
+    params, _, dataset, X_test, y_test = load_model_and_test_set(args)
     predicted = network.predict(params, data.to_inputs(X_test, dtype=params["W1"].dtype))
     correct = predicted == y_test
     print(f"{args.model}: test accuracy {correct.mean():.2%} on {len(y_test)} {dataset} images")

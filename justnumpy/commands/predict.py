@@ -30,14 +30,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
-    p.add_argument("--show-input", metavar="DIR",
-                   help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png")  # fmt: skip
+    p.add_argument(
+        "--show-input",
+        metavar="DIR",
+        help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Classify every image; print the digit, its probability and the top 3 (or JSON)."""
-    from justnumpy import images, modelfile, network
+    from justnumpy import network
     from justnumpy.errors import ImageError
+    from justnumpy.files import images, modelfile
 
     params, _, _ = modelfile.load(args.model)
     show_dir = _prepare_folder(args.show_input) if args.show_input else None
@@ -50,8 +54,13 @@ def run(args: argparse.Namespace) -> int:
             results.append({"path": path, "digit": None, "probabilities": None, "error": str(e)})
             continue
         probabilities = network.forward(params, x[None, :].astype(params["W1"].dtype))["A2"][0]  # (10,)
-        results.append({"path": path, "digit": int(probabilities.argmax()),
-                        "probabilities": [float(p) for p in probabilities]})  # fmt: skip
+        results.append(
+            {
+                "path": path,
+                "digit": int(probabilities.argmax()),
+                "probabilities": [float(p) for p in probabilities],
+            }
+        )
         if show_dir is not None:
             results[-1]["input_png"] = str(_write_new(show_dir, Path(path).stem, images.to_png(x)))
     if args.json:

@@ -8,6 +8,11 @@ checker.py     `justnumpy check`: runs the steps in a worker process (runner.py)
 checks.py      the steps, in the order a learner writes the network
 diagnose.py    naming the bug from the numbers (ratios, shapes, signs, which gradients are off)
 bugs.py        the classic mistakes: name, why, and the section of docs/math.md to read
-learner.py     loading the learner's file and reporting its errors with their own lines only
+learner.py     loading the learner's file, reporting its errors with their own lines only, and
+               load_network(), their functions guarded for `justnumpy train --network`
 report.py      the checklist, as text and as JSON
 """
+
+from justnumpy.exercise.learner import load_network
+
+__all__ = ["load_network"]

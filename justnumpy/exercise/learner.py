@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from justnumpy.errors import JustNumpyError
 
 # The functions a network file must define, and how the check and the training loop call them.
@@ -66,10 +68,7 @@ class LearnerRaised(Exception):
         super().__init__(f"{function} raised {describe(error)}")
         self.function, self.error = function, error
         self.frames = own_frames(error.__traceback__, path)
-        theirs = [
-            f for f in traceback.extract_tb(error.__traceback__) if _theirs(f.filename, Path(path).resolve())
-        ]
-        self.innermost = theirs[-1].name if theirs else function
+        self.innermost = innermost(error.__traceback__, path) or function
 
 
 def describe(error: BaseException) -> str:
@@ -86,6 +85,12 @@ def own_frames(tb: types.TracebackType | None, path: Path) -> list[str]:
     if skipped > 0:
         lines.insert(0, f"  ... {skipped} more calls of your code before these ...")
     return [part for line in lines for part in line.split("\n")]
+
+
+def innermost(tb: types.TracebackType | None, path: Path) -> str | None:
+    """The name of the learner's function that was running when the error was raised, if any was."""
+    theirs = [f for f in traceback.extract_tb(tb) if _theirs(f.filename, Path(path).resolve())]
+    return theirs[-1].name if theirs else None
 
 
 def _theirs(filename: str, path: Path) -> bool:
@@ -198,3 +203,109 @@ class Learner:
             return getattr(self.module, function)(*args, **kwargs)
         except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
             raise LearnerRaised(function, e, self.path) from None
+
+
+class Network:
+    """A learner's module guarded for the training loop: the same five functions, problems as LearnerError.
+
+    The loop calls these as it calls justnumpy.network. An exception inside the learner's code
+    comes out with their frames only; a result the loop cannot use (a gradient of the wrong
+    shape, forward without A2, ...) is stopped here, where it can be named, and not a few lines
+    later inside the optimizer, where it could not. The checks are on shapes and keys only: a
+    few microseconds per batch.
+    """
+
+    def __init__(self, module: types.ModuleType, path: Path) -> None:
+        self.module, self.path = module, Path(path)
+        self.name = self.path.name
+
+    def init_params(
+        self, n_in: int, n_hidden: int, n_out: int, seed: int = 0, **options: Any
+    ) -> dict[str, Any]:
+        params = self._call("init_params", n_in, n_hidden, n_out, seed=seed, **options)
+        shapes = {"W1": (n_in, n_hidden), "b1": (n_hidden,), "W2": (n_hidden, n_out), "b2": (n_out,)}
+        self._expect("init_params", params, shapes)
+        return dict(params)
+
+    def forward(self, params: dict[str, Any], X: Any, **options: Any) -> dict[str, Any]:
+        cache = self._call("forward", params, X, **options)
+        m, H = X.shape[0], params["b1"].shape[0]
+        n_out = params["b2"].shape[0]
+        self._expect("forward", cache, {"Z1": (m, H), "A1": (m, H), "Z2": (m, n_out), "A2": (m, n_out)})
+        return cache
+
+    def loss(self, A2: Any, y: Any) -> float:
+        value = self._call("loss", A2, y)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise LearnerError(f"{self.name}: loss returned {type(value).__name__}, not one number") from None
+
+    def backward(self, params: dict[str, Any], cache: dict[str, Any], X: Any, y: Any, **options: Any) -> dict:
+        grads = self._call("backward", params, cache, X, y, **options)
+        # A gradient that broadcasts onto its parameter (a scalar db, say) is wrong but usable: the
+        # learner sees what it does to training. One that would change the parameter's shape or
+        # cannot meet it at all would only fail inside the optimizer.
+        self._expect("backward", grads, {"d" + k: v.shape for k, v in params.items()}, broadcast=True)
+        return grads
+
+    def predict(self, params: dict[str, Any], X: Any) -> Any:
+        labels = self._call("predict", params, X)
+        if getattr(labels, "shape", None) != (X.shape[0],):
+            got = getattr(labels, "shape", type(labels).__name__)
+            raise LearnerError(f"{self.name}: predict returned {got}, not one label per row ({X.shape[0]},)")
+        return labels
+
+    def _call(self, function: str, *args: Any, **options: Any) -> Any:
+        fn = getattr(self.module, function)
+        if options:
+            try:
+                inspect.signature(fn).bind(*args, **options)
+            except TypeError:
+                raise LearnerError(
+                    f"{self.name}: {function} takes no {' or '.join(options)} argument, which these "
+                    "settings need; train it with the default settings"
+                ) from None
+            except ValueError:  # no signature to inspect: just call it
+                pass
+        try:
+            return fn(*args, **options)
+        except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
+            where = innermost(e.__traceback__, self.path) or function
+            frames = own_frames(e.__traceback__, self.path)
+            raise LearnerError(f"{self.name}: {where} raised {describe(e)}", frames) from None
+
+    def _expect(
+        self, function: str, result: Any, shapes: dict[str, tuple[int, ...]], broadcast: bool = False
+    ) -> None:
+        """LearnerError unless `result` is a dict of arrays of these shapes (`broadcast`: or onto them)."""
+        if not hasattr(result, "keys"):
+            raise LearnerError(f"{self.name}: {function} returned {type(result).__name__}, not a dict")
+        for key, shape in shapes.items():
+            if key not in result:
+                raise LearnerError(f"{self.name}: {function}'s dict has no {key!r}")
+            got = np.shape(result[key])
+            if broadcast and _broadcasts(got, shape):
+                continue
+            if got != shape:
+                raise LearnerError(
+                    f"{self.name}: {function} returned {key} of shape {got}, where {shape} is needed"
+                )
+
+
+def _broadcasts(shape: tuple[int, ...], onto: tuple[int, ...]) -> bool:
+    """True if an array of `shape` can be added to one of shape `onto` without changing its shape."""
+    try:
+        return np.broadcast_shapes(shape, onto) == onto
+    except ValueError:
+        return False
+
+
+def load_network(path: str | Path) -> Network:
+    """The learner's network, ready to train: it parses, runs, and has each function with the right arguments.
+
+    Raises LearnerError (a JustNumpyError: one clear message) otherwise.
+    """
+    module = load(Path(path))
+    check_functions(module, Path(path))
+    return Network(module, Path(path))

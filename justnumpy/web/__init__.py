@@ -17,8 +17,9 @@ import numpy as np
 from flask import Flask, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from justnumpy import images, network
+from justnumpy import network
 from justnumpy.errors import ImageError, NoDigitError
+from justnumpy.files import images
 
 STATIC = Path(__file__).parent / "static"
 MAX_BYTES = 2 * 1024 * 1024  # a 280×280 drawing is a few kB; anything near 2 MB is not one
@@ -52,12 +53,14 @@ def create_app(params: network.Params, model_name: str = "model") -> Flask:
             return _error(400, "bad_image", str(e))
         cache = network.forward(params, x[None, :].astype(params["W1"].dtype))  # Z1 A1 Z2 A2, batch of 1
         probabilities = cache["A2"][0]  # (10,)
-        return jsonify({
-            "digit": int(probabilities.argmax()),
-            "probabilities": probabilities.astype(float).tolist(),
-            "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
-            "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
-        })  # fmt: skip
+        return jsonify(
+            {
+                "digit": int(probabilities.argmax()),
+                "probabilities": probabilities.astype(float).tolist(),
+                "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
+                "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
+            }
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

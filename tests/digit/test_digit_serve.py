@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import images, modelfile, network, web
-
-from .digit_helpers import drawn_seven, encode
+from justnumpy import network, web
+from justnumpy.files import images, modelfile
+from tests.digit.digit_helpers import drawn_seven, encode
 
 
 @pytest.fixture
