@@ -30,6 +30,8 @@ COMMANDS = [
     "serve",
     "bench",
     "ladder",
+    "exercise",
+    "check",
 ]
 
 
