@@ -71,17 +71,26 @@ def reference_table() -> str:
     helps = {action.dest: action.help for action in subcommands._choices_actions}
     rows = ["| command | what it does | options |", "| --- | --- | --- |"]
     for name, sub in subcommands.choices.items():
-        words = []
-        for action in sub._actions:
-            if action.option_strings:
-                continue
-            word = action.metavar or action.dest.upper()
-            words.append({"+": f"{word}...", "?": f"[{word}]", "*": f"[{word}...]"}.get(action.nargs, word))
         options = ", ".join(
             f"`{a.option_strings[-1]}`" for a in sub._actions if a.option_strings and a.dest != "help"
         )
-        rows.append(f"| `justnumpy {' '.join([name, *words])}` | {helps[name]} | {options} |")
+        rows.append(f"| `justnumpy {' '.join([name, *_positionals(sub)])}` | {helps[name]} | {options} |")
     return "\n".join(rows) + "\n"
+
+
+def _positionals(parser: argparse.ArgumentParser) -> list[str]:
+    """How a parser's positional arguments read in a usage line: MODEL, IMAGE..., {start,bugs} [DIR]."""
+    words = []
+    for action in parser._actions:
+        if action.option_strings:
+            continue
+        if isinstance(action, argparse._SubParsersAction):  # e.g. exercise {start,bugs} [DIR]
+            words.append("{" + ",".join(action.choices) + "}")
+            words += _positionals(next(iter(action.choices.values())))
+            continue
+        word = action.metavar or action.dest.upper()
+        words.append({"+": f"{word}...", "?": f"[{word}]", "*": f"[{word}...]"}.get(action.nargs, word))
+    return words
 
 
 def main(argv: list[str] | None = None) -> int:

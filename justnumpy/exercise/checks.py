@@ -6,6 +6,9 @@ short note when it passes and raises Failed, naming a classic bug where the numb
 when it does not. The steps run in a worker process (runner.py); only the first failure is
 reported, because everything after it builds on what failed.
 
+The file is longer than the others because every step carries, next to its check, the words a
+learner reads when it fails; the steps are short functions, one per step, in order.
+
 The reference is called only as init_params(n_in, n_hidden, n_out, seed=...), forward(params, X),
 loss(A2, y), backward(params, cache, X, y) and predict(params, X).
 """
