@@ -67,8 +67,31 @@ def default_model(mnist_raw, tmp_path_factory) -> Path:
     from justnumpy import train
 
     out = tmp_path_factory.mktemp("default-model") / "model.npz"
-    train.train(train.Config(), mnist_raw, out=str(out), log=lambda line: None)
+    state = train.train(train.Config(), mnist_raw, out=str(out), log=lambda line: None)
+    _add_detector(out, state, mnist_raw)
     return out
+
+
+def _add_detector(path, state, raw) -> None:
+    """Fit the not-a-digit detector on the training rows and add it to the file, as serve needs it."""
+    from justnumpy import modelfile, novelty, train
+    from justnumpy.threads import CONTROLLER
+
+    params, meta, extra = modelfile.load(path)
+    split = train.split(train.Config(**meta["config"]), raw)
+    with CONTROLLER.limit(limits=1, user_api="blas"):
+        detector = novelty.fit(state.params, split.X_train, split.y_train, split.X_val)
+    arrays, meta["novelty"] = modelfile.detector_entries(detector)
+    modelfile.save(path, params, meta, {**extra, **arrays})
+
+
+@pytest.fixture(scope="session")
+def default_detector(default_model):
+    """(params, detector) of the default model."""
+    from justnumpy import modelfile
+
+    params, meta, extra = modelfile.load(default_model)
+    return params, modelfile.read_detector(meta, extra, str(default_model))
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600):

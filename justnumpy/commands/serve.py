@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from justnumpy import modelfile, web
     from justnumpy.errors import JustNumpyError
 
-    params, _, _ = modelfile.load(args.model)
-    app = web.create_app(params, model_name=Path(args.model).name)
+    params, meta, extra = modelfile.load(args.model)
+    app = web.create_app(web.model_from_file(params, meta, extra, Path(args.model).name))
     # Bind the socket ourselves: werkzeug would print its own message and exit on a taken port.
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:

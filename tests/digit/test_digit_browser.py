@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from .digit_helpers import LETTER_W, ONE, SCRIBBLE, SEVEN
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SEVEN = [[(80, 60), (200, 60), (165, 140), (130, 225)]]  # one stroke: the bar, then down-left
-ONE = [[(150, 50), (146, 130), (142, 230)]]
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +119,13 @@ def test_draw_a_seven_see_the_answer(page):
         let bright = 0; for (let i = 0; i < d.length; i += 4) bright += d[i] > 128; return [c.width, bright];
     }""")
     assert ink[0] == 28 and 20 < ink[1] < 400
+    # the steps before it are shown beside it: gray levels, cropped, scaled to 20 px
+    sizes = page.evaluate("""() => ['ink', 'crop', 'scaled'].map(s => {
+        const img = document.getElementById('stage-' + s); return [img.naturalWidth, img.naturalHeight];
+    })""")
+    assert sizes[0] == [280, 280] and sizes[1][1] > sizes[1][0] and max(sizes[2]) == 20
+    assert page.locator("body").get_attribute("data-digitness") == "digit"
+    assert page.locator("#novelty").text_content().startswith("Looks like a digit")
 
     page.click("#clear")
     assert page.locator("body").get_attribute("data-state") == "empty"
@@ -165,3 +172,38 @@ def test_touch_drawing_on_a_phone(browser, server_url):
         page.screenshot(path=str(ARTIFACTS / "draw-a-digit-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("strokes", [LETTER_W, SCRIBBLE], ids=["letter-W", "scribble"])
+def test_a_letter_or_a_scribble_is_not_a_digit(page, strokes):
+    draw(page, strokes)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    assert page.locator("body").get_attribute("data-digitness") == "not-digit"
+    assert page.locator("#confidence").text_content() == "This does not look like a digit."
+    guess = page.locator("#digit").text_content()  # still shown, greyed
+    expected = (
+        r"The network's guess would be \d \(\d+\.\d%\), but \d+% of the drawing is unlike any "
+        rf"{guess} it learned from; real digits stay under \d+%\."
+    )
+    assert re.fullmatch(expected, page.locator("#novelty").text_content())
+
+
+def test_teach_it_shows_one_step_and_applies_it_only_when_asked(page):
+    """Last in this module: applying the step changes the model this module's server serves."""
+    draw(page, SEVEN)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    page.click("#teach-digits button[data-digit='1']")  # "it was a 1": the network is wrong
+    page.wait_for_function("document.body.dataset.teach === 'ready'", timeout=20_000)
+    assert page.locator("#teach-loss").text_content().startswith("loss = −log A2[1] = −log ")
+    before, after = (float(page.locator(f"#loss-{when}").text_content()) for when in ("before", "after"))
+    assert 0 < after < before
+    values = [float(v) for v in page.locator("#dz2 .value").all_text_contents()]
+    assert len(values) == 10 and values[1] < 0 and all(v >= 0 for k, v in enumerate(values) if k != 1)
+    assert sum(values) == pytest.approx(0, abs=0.01)  # A2 − Y sums to 1 − 1
+    assert page.locator("#blamed canvas").count() == 6
+    assert page.locator("#teach-note").text_content() == "The served model is unchanged."
+    page.screenshot(path=str(ARTIFACTS / "teach-it.png"), full_page=True)
+    page.click("#teach-apply")
+    page.wait_for_function("document.body.dataset.teach === 'applied'", timeout=20_000)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    assert "taught on this page" in page.locator("#model").text_content()
