@@ -77,8 +77,12 @@ def test_warp_matches_scipy_bilinear_interpolation():
     rng = np.random.default_rng(0)
     X = rng.random((4, 784), dtype=np.float32)
     rows, cols = rng.uniform(-3, 31, size=(2, 4, 784)).astype(np.float32)  # inside, edges and beyond
-    expected = [ndimage.map_coordinates(X[k].reshape(28, 28).astype(np.float64), [rows[k], cols[k]],
-                                        order=1, mode="grid-constant") for k in range(4)]  # fmt: skip
+    expected = [
+        ndimage.map_coordinates(
+            X[k].reshape(28, 28).astype(np.float64), [rows[k], cols[k]], order=1, mode="grid-constant"
+        )
+        for k in range(4)
+    ]
     np.testing.assert_allclose(augment.warp(X, rows, cols), np.array(expected), atol=1e-5)
 
 

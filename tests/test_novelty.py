@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from justnumpy import data, modelfile, network, novelty
+from justnumpy import data, network, novelty
 from justnumpy.errors import ModelFileError
+from justnumpy.files import modelfile
 
 
 def always(c: int, n_hidden: int = 8) -> network.Params:
@@ -175,3 +176,23 @@ def test_separates_mnist_from_fashion_mnist_better_than_the_top_probability(defa
     print(f"AUROC {ours:.4f} (top probability {baseline:.4f}); MNIST test flagged {flagged:.2%}")
     assert ours >= 0.99 and ours > baseline
     assert flagged <= 0.0125  # about 1%: chosen on other digits, so not exactly 1%
+
+
+def test_training_ends_by_fitting_the_detector_and_saving_it(tiny_data, tmp_path):
+    from justnumpy import train
+
+    raw = data.load("mnist", tiny_data)
+    config = train.Config(hidden=16, epochs=2, batch_size=32)
+    state = train.train(config, raw, out=str(tmp_path / "done.npz"), callbacks=[])
+    saved = modelfile.read_detector(*modelfile.load(tmp_path / "done.npz")[1:])
+    for k in ("mean", "basis", "threshold"):
+        np.testing.assert_array_equal(saved[k], state.detector[k])
+
+    def stop_in_epoch_2(event):
+        if event["kind"] == "batch" and event["epoch"] == 2 and event["batch"] == 3:
+            raise train.StopTraining
+
+    state = train.train(config, raw, out=str(tmp_path / "stopped.npz"), callbacks=[stop_in_epoch_2])
+    assert state.epoch == 1 and state.batch == 3 and state.detector is not None  # for the weights as they are
+    # the file holds epoch 1, whose weights that detector was not fitted for
+    assert modelfile.read_detector(*modelfile.load(tmp_path / "stopped.npz")[1:]) is None

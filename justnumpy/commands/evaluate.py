@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import add_data_options
+from justnumpy.commands.options import add_data_options, load_data, load_model_and_test_set
 
 HELP = "test accuracy of a saved model, overall and per class"
 PHOTOS, PHOTO_SEED = 600, 6  # the photo-like files of tests/digit/test_digit_predict.py
@@ -37,13 +37,11 @@ def run(args: argparse.Namespace) -> int:
     """Print test accuracy and a per-class table (or the not-a-digit measurements)."""
     import numpy as np
 
-    from justnumpy import data, modelfile, network
+    from justnumpy import data, network
 
-    params, meta, extra = modelfile.load(args.model)
     if args.not_a_digit:
-        return not_a_digit(args, params, meta, extra)
-    dataset = args.dataset or meta.get("dataset", "mnist")
-    _, _, X_test, y_test = data.load(dataset, args.data_dir)
+        return not_a_digit(args)
+    params, _, dataset, X_test, y_test = load_model_and_test_set(args)
     predicted = network.predict(params, data.to_inputs(X_test, dtype=params["W1"].dtype))
     correct = predicted == y_test
     print(f"{args.model}: test accuracy {correct.mean():.2%} on {len(y_test)} {dataset} images")
@@ -53,20 +51,25 @@ def run(args: argparse.Namespace) -> int:
     return 0 if np.isfinite(correct.mean()) else 1
 
 
-def not_a_digit(args: argparse.Namespace, params: dict, meta: dict, extra: dict) -> int:
+def not_a_digit(args: argparse.Namespace) -> int:
     """The detector's AUROC and flag rates beside the top-probability baseline's, as a table."""
     import numpy as np
 
-    from justnumpy import data, images, modelfile, network, novelty, train
+    from justnumpy import data, network, novelty
     from justnumpy.errors import JustNumpyError
+    from justnumpy.files import images, modelfile
+    from justnumpy.training.batches import split
 
+    params, meta, extra = modelfile.load(args.model)
     detector = modelfile.read_detector(meta, extra, args.model)
     if detector is None:
         raise JustNumpyError(f"{args.model}: has no not-a-digit detector (saved before there was one)")
     if meta.get("dataset", "mnist") != "mnist" or args.dataset not in (None, "mnist"):
         raise JustNumpyError("the not-a-digit measurement needs an MNIST model and MNIST data")
-    mnist = data.load("mnist", args.data_dir)
-    X_test, F_test = data.to_inputs(mnist[2]), data.to_inputs(data.load("fashion-mnist")[2])
+    mnist = load_data("mnist", args)
+    own_place = argparse.Namespace(**{**vars(args), "data_dir": None})  # --data-dir is MNIST's folder
+    fashion = load_data("fashion-mnist", own_place)
+    X_test, F_test = data.to_inputs(mnist[2]), data.to_inputs(fashion[2])
     rng = np.random.default_rng(PHOTO_SEED)  # the same draws, in the same order, as the test suite
     chosen = rng.choice(len(mnist[2]), size=PHOTOS, replace=False)
     photos = []
@@ -74,7 +77,8 @@ def not_a_digit(args: argparse.Namespace, params: dict, meta: dict, extra: dict)
         file = images.mnist_as_photo(mnist[2][i], rng, "PNG" if n % 2 else "JPEG", int(rng.integers(3, 11)))
         photos.append(images.preprocess(file))
     X_photo = np.stack(photos)  # (600, 784)
-    X_val = train.split(train.Config(**meta["config"]), mnist).X_val
+    config = meta.get("config", {})
+    X_val = split(mnist, config.get("validation_fraction", 0), config.get("seed", 0)).X_val  # the model's own
 
     def top(X):  # the baseline's score: the top probability, low = "not a digit"
         return network.forward(params, X)["A2"].max(axis=1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import add_data_options, positive_float
+from justnumpy.commands.options import add_data_options, load_model_and_test_set, positive_float
 
 HELP = "show one test example going through the network, forward and backward"
 
@@ -24,19 +24,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy explain`."""
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
     p.add_argument("--index", type=int, default=0, help="which test image (default: %(default)s)")
-    p.add_argument("--lr", type=positive_float,
-                   help="learning rate of the illustrated SGD step (default: the model's own)")  # fmt: skip
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        help="learning rate of the illustrated SGD step (default: the model's own)",
+    )
     add_data_options(p, dataset_default=None)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and one test image; print the trace."""
-    from justnumpy import data, explain, modelfile
+    from justnumpy import data
     from justnumpy.errors import JustNumpyError
+    from justnumpy.see import explain
 
-    params, meta, _ = modelfile.load(args.model)
-    dataset = args.dataset or meta.get("dataset", "mnist")
-    _, _, X_test, y_test = data.load(dataset, args.data_dir)
+    params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
     if not 0 <= args.index < len(y_test):
         raise JustNumpyError(f"--index {args.index} is outside the test set (0 to {len(y_test) - 1})")
     lr = args.lr or float(meta.get("config", {}).get("lr", 0.1))

@@ -37,14 +37,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
-    p.add_argument("--show-input", metavar="DIR",
-                   help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png")  # fmt: skip
+    p.add_argument(
+        "--show-input",
+        metavar="DIR",
+        help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Classify every image; print the digit, its probability and the top 3 (or JSON)."""
-    from justnumpy import images, modelfile, network, novelty
+    from justnumpy import network, novelty
     from justnumpy.errors import ImageError
+    from justnumpy.files import images, modelfile
 
     params, meta, extra = modelfile.load(args.model)
     detector = modelfile.read_detector(meta, extra, args.model)  # None for files without one

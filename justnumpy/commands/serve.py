@@ -34,8 +34,9 @@ def port_number(text: str) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy serve`."""
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default %(default)s: only this machine)")  # fmt: skip
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s: only this machine)"
+    )
     p.add_argument("--port", type=port_number, default=8000, help="default %(default)s; 0 picks a free port")
 
 
@@ -46,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
     from werkzeug.serving import make_server
 
-    from justnumpy import modelfile, web
+    from justnumpy import web
     from justnumpy.errors import JustNumpyError
+    from justnumpy.files import modelfile
 
     params, meta, extra = modelfile.load(args.model)
     app = web.create_app(web.model_from_file(params, meta, extra, Path(args.model).name))

@@ -32,8 +32,9 @@ from flask import Flask, jsonify, request, send_from_directory
 from PIL import Image
 from werkzeug.exceptions import HTTPException
 
-from justnumpy import images, network, novelty
+from justnumpy import network, novelty
 from justnumpy.errors import ImageError, NoDigitError
+from justnumpy.files import images
 from justnumpy.web import teach
 
 STATIC = Path(__file__).parent / "static"
@@ -83,7 +84,7 @@ class Served:
 
 def model_from_file(params: network.Params, meta: dict, extra: dict, name: str) -> Model:
     """A Model from what modelfile.load returns."""
-    from justnumpy import modelfile
+    from justnumpy.files import modelfile
 
     def number(value: Any) -> float | None:
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
@@ -123,16 +124,18 @@ def create_app(model: Model | network.Params, model_name: str = "model") -> Flas
         probabilities = cache["A2"][0]  # (10,)
         score = float(novelty.score(m.detector, m.params, X)[0]) if m.detector is not None else None
         threshold = float(m.detector["threshold"]) if m.detector is not None else None
-        return jsonify({
-            "digit": int(probabilities.argmax()),
-            "probabilities": probabilities.astype(float).tolist(),
-            "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
-            "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
-            "stages": {k: _png_data_url(v) for k, v in stages.items()},
-            "not_a_digit": None if score is None else score > threshold,
-            "novelty_score": score,
-            "novelty_threshold": threshold,
-        })  # fmt: skip
+        return jsonify(
+            {
+                "digit": int(probabilities.argmax()),
+                "probabilities": probabilities.astype(float).tolist(),
+                "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
+                "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
+                "stages": {k: _png_data_url(v) for k, v in stages.items()},
+                "not_a_digit": None if score is None else score > threshold,
+                "novelty_score": score,
+                "novelty_threshold": threshold,
+            }
+        )
 
     @app.post("/api/teach")
     def teach_it():

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from justnumpy import modelfile, network
+from justnumpy import network
+from justnumpy.files import modelfile
 
 
 @pytest.fixture(scope="session")

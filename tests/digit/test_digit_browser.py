@@ -16,13 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from .digit_helpers import LETTER_W, ONE, SCRIBBLE, SEVEN
+from tests.digit.digit_helpers import LETTER_W, ONE, SCRIBBLE, SEVEN
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +38,11 @@ def server_url(default_model, tmp_path_factory):
     with open(log, "w") as stderr:
         proc = subprocess.Popen(
             [sys.executable, "-m", "justnumpy", "serve", str(default_model), "--port", "0"],
-            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )  # fmt: skip
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 60)
         line = proc.stdout.readline() if ready else ""

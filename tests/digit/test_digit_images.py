@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import images, modelfile, network
+from justnumpy import network
 from justnumpy.errors import ImageError, JustNumpyError, NoDigitError
-
-from .digit_helpers import check_input, drawn_seven, encode
+from justnumpy.files import images, modelfile
+from tests.digit.digit_helpers import check_input, drawn_seven, encode
 
 
 def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -23,8 +23,11 @@ def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:
     one pixel away; a thin "1" then correlates badly with itself although nothing went wrong.
     """
     a, b = a.reshape(28, 28), b.reshape(28, 28)
-    return max(float(np.corrcoef(np.roll(a, (dy, dx), axis=(0, 1)).ravel(), b.ravel())[0, 1])
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # fmt: skip
+    return max(
+        float(np.corrcoef(np.roll(a, (dy, dx), axis=(0, 1)).ravel(), b.ravel())[0, 1])
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
 
 
 def test_mnist_photo_comes_back_close_and_classified_the_same(mnist_raw, default_model):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import images, modelfile, network
-
-from .digit_helpers import LETTER_W, SCRIBBLE, SEVEN, draw_strokes, drawn_seven, encode
+from justnumpy import network
+from justnumpy.files import images, modelfile
+from tests.digit.digit_helpers import LETTER_W, SCRIBBLE, SEVEN, draw_strokes, drawn_seven, encode
 
 
 @pytest.mark.slow
@@ -55,8 +55,10 @@ def test_text_output_and_per_image_errors(random_model, tmp_path, cli):
     top = out[0].split("top 3: ")[1].split(", ")
     assert len(top) == 3 and top[0].startswith(f"{digit} ") and percent.startswith(top[0].split()[1])
     err = r.stderr.strip().splitlines()
-    assert err == [f"justnumpy: error: {blank}: no digit found, the image is blank (contrast 0%)",
-                   f"justnumpy: error: {notes}: not an image file Pillow can read"]  # fmt: skip
+    assert err == [
+        f"justnumpy: error: {blank}: no digit found, the image is blank (contrast 0%)",
+        f"justnumpy: error: {notes}: not an image file Pillow can read",
+    ]
 
 
 def test_json_output(random_model, tmp_path, cli):

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import images, modelfile, network, novelty, web
-
-from .digit_helpers import LETTER_W, SEVEN, draw_strokes, drawn_seven, encode
+from justnumpy import network, novelty, web
+from justnumpy.files import images, modelfile
+from tests.digit.digit_helpers import LETTER_W, SEVEN, draw_strokes, drawn_seven, encode
 
 
 @pytest.fixture
