@@ -1,6 +1,9 @@
-"""The draw-a-digit page: a small Flask app around the project's own network.
+"""The page of `justnumpy serve`: a small Flask app around the project's own network.
 
-    GET  /              the page (static/index.html, app.js, style.css, shipped in the package)
+Two views: Draw (this module's routes, and "teach it", teach.py) and Train (train_routes.py,
+trainer.py). The model both read and replace is served.py's.
+
+    GET  /              the page (static/index.html, app.js, train.js, style.css, in the package)
     GET  /api/model     the model the Draw view reads: {"name", "hidden", "accuracy", "source", "detector"}
     POST /api/predict   body: the drawing as PNG bytes (Content-Type: image/png)
                         200 → {"digit", "probabilities" (10), "input" (28×28), "hidden" (H),
@@ -15,6 +18,7 @@
 
 The page only draws; the image goes through images.preprocess and network.forward in Python,
 exactly as `justnumpy predict` does, so what the page shows is what the command line computes.
+The Train view's routes (POST /api/train, GET /api/train/events, ...) are listed in train_routes.py.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from __future__ import annotations
 import base64
 import io
 import math
-import threading
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,73 +40,33 @@ from justnumpy import network, novelty
 from justnumpy.errors import ImageError, NoDigitError
 from justnumpy.files import images
 from justnumpy.web import teach
+from justnumpy.web.served import Model, Served, model_from_file
+from justnumpy.web.train_routes import add_training_routes
+
+__all__ = ["Model", "create_app", "model_from_file"]
 
 STATIC = Path(__file__).parent / "static"
 MAX_BYTES = 2 * 1024 * 1024  # a 280×280 drawing is a few kB; anything near 2 MB is not one
 MAX_TEACH_LR = 10.0  # a single step larger than this only shows a blow-up
 
 
-@dataclass(frozen=True)
-class Model:
-    """What the Draw view reads. Replaced as a whole, never changed in place, so that a request
-    that took one keeps a consistent set of weights while another request swaps in a new one."""
+def create_app(
+    model: Model | network.Params,
+    model_name: str = "model",
+    training_data: Callable[[], tuple[np.ndarray, ...]] | None = None,
+) -> Flask:
+    """A Flask app that classifies drawings with `model` (a Model, or bare params W1 b1 W2 b2).
 
-    params: network.Params
-    detector: dict[str, np.ndarray] | None = None
-    name: str = "model"
-    source: str = "file"  # "file", "trained on this page", "taught on this page"
-    accuracy: float | None = None  # test accuracy, when the file's history has it
-    lr: float = 0.1  # the learning rate "teach it" steps with by default (the model's own)
-
-    def describe(self) -> dict[str, Any]:
-        """The JSON of GET /api/model."""
-        hidden = int(self.params["W1"].shape[1])
-        return {
-            "name": self.name,
-            "hidden": hidden,
-            "accuracy": self.accuracy,
-            "source": self.source,
-            "detector": self.detector is not None,
-        }
-
-
-class Served:
-    """The model the page serves: read with `.model`, swapped with `.swap` (one writer at a time)."""
-
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        self.lock = threading.Lock()
-
-    def swap(self, model: Model, expected: Model | None = None) -> bool:
-        """Serve `model` from now on; with `expected`, only if that is still the one served."""
-        with self.lock:
-            if expected is not None and self.model is not expected:
-                return False
-            self.model = model
-            return True
-
-
-def model_from_file(params: network.Params, meta: dict, extra: dict, name: str) -> Model:
-    """A Model from what modelfile.load returns."""
-    from justnumpy.files import modelfile
-
-    def number(value: Any) -> float | None:
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-    accuracy = number((meta.get("history", {}).get("test_acc") or [None])[-1])
-    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
-    lr = number(config.get("lr")) or 0.1
-    return Model(params, modelfile.read_detector(meta, extra, name), name, accuracy=accuracy, lr=lr)
-
-
-def create_app(model: Model | network.Params, model_name: str = "model") -> Flask:
-    """A Flask app that classifies drawings with `model` (a Model, or bare params W1 b1 W2 b2)."""
+    `training_data()` returns MNIST as data.load does, for the Train view; it is called once, at
+    the first training. Without it, POST /api/train answers 503.
+    """
     if not isinstance(model, Model):
         model = Model(params=model, name=model_name)
     served = Served(model)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES  # bigger bodies are refused with 413 before reading
     app.extensions["justnumpy"] = served
+    add_training_routes(app, served, training_data, _error)
 
     @app.get("/")
     def index():

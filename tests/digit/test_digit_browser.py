@@ -1,106 +1,15 @@
-"""The draw-a-digit page in a real browser: Debian's Chromium, driven by Playwright, against
-`justnumpy serve` started on a free port. Screenshots go to test-artifacts/ (not committed).
-
-Playwright's own browser download cannot work here, so the test uses /usr/bin/chromium
-(`apt-get install chromium`; .ci/run does it). Without it the test is skipped, except in CI.
-"""
+"""The Draw view in a real browser: Debian's Chromium, driven by Playwright, against
+`justnumpy serve` started on a free port (fixtures in conftest.py). Screenshots go to
+test-artifacts/ (not committed)."""
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.digit.browser_helpers import ANSWERED, ARTIFACTS, BARS_SETTLED, draw
 from tests.digit.digit_helpers import LETTER_W, ONE, SCRIBBLE, SEVEN
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def server_url(default_model, tmp_path_factory):
-    """`justnumpy serve MODEL --port 0` in a subprocess; the URL it prints (the port it got)."""
-    log = tmp_path_factory.mktemp("serve") / "requests.log"  # werkzeug logs each request to stderr
-    with open(log, "w") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "justnumpy", "serve", str(default_model), "--port", "0"],
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    try:
-        ready, _, _ = select.select([proc.stdout], [], [], 60)
-        line = proc.stdout.readline() if ready else ""
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert match, f"server did not start: {line!r} {log.read_text()}"
-        yield match.group(0)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI; .ci/run must apt-get install chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server_url):
-    page = browser.new_page(viewport={"width": 1000, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(server_url)
-    yield page
-    page.close()
-    assert not errors, errors  # no JavaScript errors along the way
-
-
-def draw(page, strokes: list[list[tuple[int, int]]]) -> None:
-    """Draw polylines with the mouse, in the pad's own 280×280 coordinates."""
-    box = page.locator("#pad").bounding_box()
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-        page.mouse.down()
-        page.wait_for_timeout(250)  # a human pause: the page asks about the lone dot, which must work
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
-        page.mouse.up()
-
-
-# True once the answer on screen is the one for the finished drawing, not a mid-stroke one.
-ANSWERED = "document.body.dataset.state === 'ready' && document.body.dataset.busy === 'false'"
-
-# True once every probability bar has finished its CSS transition to the width it was given.
-BARS_SETTLED = """() => [...document.querySelectorAll('#bars .fill')].every(fill => {
-    const track = fill.parentElement.getBoundingClientRect().width;
-    const wanted = parseFloat(fill.style.width || '0') / 100 * track;
-    return Math.abs(fill.getBoundingClientRect().width - wanted) < 1.5;
-})"""
 
 
 def shown_probabilities(page) -> list[float]:

@@ -271,7 +271,7 @@ function showTeach(a) {
     li.classList.toggle("true", k === y);
     li.querySelector(".neg").style.width = `${v < 0 ? (50 * -v) / top : 0}%`;
     li.querySelector(".pos").style.width = `${v > 0 ? (50 * v) / top : 0}%`;
-    li.querySelector(".value").textContent = v.toFixed(3);
+    li.querySelector(".value").textContent = num(v);
   });
   document.getElementById("blame-text").textContent =
     `${a.fired} of ${a.hidden} hidden units fired for this drawing; only they get blame (ReLU passes ` +
@@ -285,7 +285,7 @@ function showTeach(a) {
     const c = document.createElement("canvas");
     paintGrid(c, u.weights.map((w) => w / top1), 28, 28, diverging);
     const cap = document.createElement("figcaption");
-    cap.textContent = `unit ${u.unit} · dZ1 ${u.dZ1.toFixed(3)} · A1 ${u.A1.toFixed(2)}`;
+    cap.textContent = `unit ${u.unit} · dZ1 ${num(u.dZ1)} · A1 ${u.A1.toFixed(2)}`;
     fig.append(c, cap);
     box.appendChild(fig);
   }
@@ -296,6 +296,9 @@ function showTeach(a) {
   document.getElementById("teach-result").hidden = false;
   document.body.dataset.teach = a.applied ? "applied" : "ready";
 }
+
+// a gradient: three decimals, or two significant digits when it is smaller than that
+const num = (v) => (v === 0 || Math.abs(v) >= 0.001 ? v.toFixed(3) : v.toExponential(1));
 
 // a probability as a percentage, or in powers of ten when it rounds to 0.0%
 const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
