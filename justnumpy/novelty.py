@@ -14,15 +14,17 @@ that the network reads as c:
     r̂  = V_c · (V_cᵀ · r)         (784,)  the part of r that a mix of the K directions rebuilds
     score = ‖r − r̂‖² / ‖r‖²       in [0, 1]: the share of r that no mix of them explains
 
-A real c leaves little unexplained; a letter A that the network calls 4 leaves much more, because
-no 4 in the training set varies that way. The threshold is the score that about 1% of real digits
-held out from the fit exceed, so that about 1 honest digit in 100 is flagged.
+A real c leaves little unexplained; three crossed strokes that the network calls 4 leave much more,
+because no 4 in the training set varies that way. The threshold is the score that about 1% of real
+digits held out from the fit exceed, so that about 1 honest digit in 100 is flagged. What it
+cannot do: a shape that is drawn like a digit (an O, an S, an A drawn like an open 4) leaves
+little unexplained, so it passes.
 
 Shapes: X (n, 784) inputs in [0, 1] as data.to_inputs makes them; a detector is a dict of
     mean (10, 784)  basis (10, 784, K)  threshold () — float32 arrays.
 
     from justnumpy import novelty
-    detector = novelty.fit(params, X_train, y_train, X_val)   # well under a second
+    detector = novelty.fit(params, X_train, y_train, X_val)   # uint8 pixel rows or inputs
     novelty.score(detector, params, X)                        # (n,) in [0, 1]
     novelty.flag(detector, params, X)                         # (n,) True: "not a digit"
 
@@ -61,11 +63,12 @@ def fit(
     if X.ndim != 2 or X.shape[1] != n_in or len(y) != len(X):
         raise ValueError(f"fit needs rows (n, {n_in}) and n labels; got {X.shape} and {np.shape(y)}")
     order = np.random.default_rng([seed, 3]).permutation(len(X))  # (n,) a random order of the rows
+    if len(X) == 0:
+        raise ValueError("fit needs at least one training row")
     if X_held is None or len(X_held) == 0:
         n_held = min(THRESHOLD_ROWS, len(X) // 3)
-        X_held, order = X[np.sort(order[:n_held])], order[n_held:]
-    if len(X_held) == 0:
-        raise ValueError("fit needs held-out digits to choose the threshold; got none")
+        # With fewer than 3 rows none can be spared: the threshold is then judged on the fit rows.
+        X_held, order = (X[np.sort(order[:n_held])], order[n_held:]) if n_held else (X, order)
     mean = np.zeros((n_classes, n_in), dtype=np.float32)
     basis = np.zeros((n_classes, n_in, components), dtype=np.float32)  # zero columns explain nothing
     for c in range(n_classes):

@@ -96,6 +96,8 @@ def test_fit_flags_one_percent_of_the_held_out_digits_and_copes_with_missing_dig
         np.testing.assert_array_equal(from_pixels[k], from_inputs[k])
     with pytest.raises(ValueError, match="rows"):
         novelty.fit(params, X[:, :100], y)
+    two = novelty.fit(params, X[:2], y[:2], components=5)  # too few rows to hold any out: still a detector
+    assert np.isfinite(two["threshold"]) and two["mean"].shape == (10, 784)
 
 
 def test_detector_round_trip_and_older_files(tmp_path):

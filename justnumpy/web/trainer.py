@@ -39,9 +39,9 @@ from justnumpy import network, optim, train
 from justnumpy.errors import JustNumpyError
 from justnumpy.training.batches import split
 
-MAX_HIDDEN = 1024  # the page's limits: a run that stays a matter of minutes on a laptop
+MAX_HIDDEN = 1024  # the page's limits: runs small enough to sit and watch (the command line takes more)
 MAX_EPOCHS = 20
-MIN_TRAIN_IMAGES = 100
+MIN_TRAIN_IMAGES = 1000  # enough for a validation split and whole batches of 128
 UPDATE_EVERY = 25  # batches between updates of the curves and the tiles
 PROBE_IMAGES = 500  # validation images scored at each update: a quick, noisier estimate
 TILES = 64  # hidden units shown as tiles (8 × 8)
@@ -155,6 +155,7 @@ class Run:
         self.probe = (data.X_val[:PROBE_IMAGES], data.y_val[:PROBE_IMAGES])
         self.recent: list[tuple[float, float]] = []  # (loss, accuracy) of the batches since the last update
         self.batches = 0  # batches per epoch, as the loop counts them
+        self.hints: list[str] = []  # the doctor's hints since the last update
         self.thread = threading.Thread(target=self._run, name="justnumpy-train", daemon=True)
 
     def start(self) -> None:
@@ -184,6 +185,8 @@ class Run:
             self.reason = "stopped"
         except train.TrainingDiverged as e:
             self.reason, self.error = "diverged", str(e)
+        except JustNumpyError as e:  # settings that cannot work with these images
+            self.reason, self.error = "failed", str(e)
         except Exception as e:  # a bug: the page says so, the log has the traceback
             log.exception("training failed")
             self.reason, self.error = "failed", f"training failed ({type(e).__name__}: {e})"
@@ -209,6 +212,7 @@ class Run:
             self._publish({"kind": "start", **where, "hints": event["hints"]})
         elif kind == "batch":
             self.recent.append((event["loss"], event["train_acc"]))
+            self.hints += event["hints"]  # said at any batch, shown with the next update
             self.batches = event["batches"]
             first = event["epoch"] == 1 and event["batch"] == 1  # where the curves start: the untrained loss
             if first or event["batch"] % UPDATE_EVERY == 0 or event["batch"] == event["batches"]:
@@ -224,7 +228,7 @@ class Run:
     def _update(self, event: dict[str, Any]) -> dict[str, Any]:
         """A "batch" event: the recent batches' mean loss and accuracy, and the probe's view."""
         losses, accs = zip(*self.recent, strict=True)
-        self.recent = []
+        hints, self.recent, self.hints = self.hints, [], []
         X, y = self.probe
         A1 = network.forward(self.state.params, X)["A1"] if len(y) else None  # (probe, H)
         val_acc = float((network.predict(self.state.params, X) == y).mean()) if len(y) else None
@@ -238,7 +242,7 @@ class Run:
             "train_acc": float(np.mean(accs)),
             "val_acc": val_acc,
             "dead_units": None if A1 is None else int((A1.max(axis=0) <= 0).sum()),
-            "hints": event["hints"],
+            "hints": hints,
             "tiles": tiles_png(self.state.params["W1"]),
         }
 

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from PIL import Image
 
-from justnumpy import data, network, web
+from justnumpy import data, network, train, web
 from justnumpy.files import modelfile
 from justnumpy.training import checkpoint
 from justnumpy.web import trainer
@@ -116,6 +116,21 @@ def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it
     assert again.status_code == 409 and again.get_json()["code"] == "not_running"
 
 
+def test_the_doctors_hints_reach_the_stream(tiny_data):
+    raw = data.load("mnist", tiny_data)
+    client = app_with(raw).test_client()
+    assert client.post("/api/train", json={"hidden": 16, "epochs": 2, "lr": 1e-6}).status_code == 202
+    hints = [(e["kind"], hint) for _, e in events(client) for hint in e.get("hints", [])]
+    assert len(hints) == 1 and hints[0][0] == "epoch"  # a learning rate far too small: at chance
+    assert "about what guessing gives" in hints[0][1]
+    # a hint said at a batch between two updates comes with the next update
+    run = trainer.Run(train.Config(hidden=8), raw, None, on_end=dict)
+    batch = {"kind": "batch", "epoch": 1, "epochs": 5, "batches": 100, "loss": 2.3, "train_acc": 0.1}
+    for b in range(1, 26):
+        run.listen({**batch, "batch": b, "hints": ["the loss rose"] if b == 7 else []})
+    assert [(e["batch"], e["hints"]) for e in run.events] == [(1, []), (25, ["the loss rose"])]
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
@@ -131,7 +146,7 @@ def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it
         (b'{"lr": true}', 422),
         (b'{"optimizer": "rmsprop"}', 422),
         (b'{"augment": "yes"}', 422),
-        (b'{"train_images": 10}', 422),
+        (b'{"train_images": 999}', 422),
         (b'{"seed": -1}', 422),
     ],
 )
