@@ -19,7 +19,7 @@ def test_readme_command_table_is_the_parsers():
     assert BEGIN in README and END in README, "the README lost its command table markers"
     table = README.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     expected = commands.reference_table().strip()
-    assert table == expected, f"README's command table is out of date; paste this between the markers:\n{expected}"
+    assert table == expected, f"README's command table is stale; paste this between the markers:\n{expected}"
 
 
 def test_the_table_check_can_fail(monkeypatch):
