@@ -14,7 +14,7 @@ event is one JSON object, streamed as Server-Sent Events by GET /api/train/event
                         every training image of the epoch
     hints               the training doctor's new hints (training/doctor.py)
     tiles               batch and epoch: the input weights W1[:, j] of the first TILES units as
-                        a PNG data URL, 28×28 tiles (blue +, red −, each tile scaled to its own max)
+                        a PNG data URL, 28×28 tiles (red +, blue −, each tile scaled to its own max)
     done                true on the last event: "end", with "reason" (done, stopped, early stop,
                         diverged, failed), "error" when it failed, and "model" (GET /api/model)
 
@@ -55,7 +55,7 @@ SETTINGS = {  # name → (type, default): the command line's defaults (Config), 
     "seed": (int, DEFAULTS.seed),
     "train_images": (int, None),
 }
-BLUE, RED = np.array([0.16, 0.47, 1.0]), np.array([1.0, 0.2, 0.16])  # the page's colours for + and −
+BLUE, RED = np.array([0.16, 0.47, 1.0]), np.array([1.0, 0.2, 0.16])  # the page's colours for − and +, as in `justnumpy plot`
 log = logging.getLogger(__name__)
 
 
@@ -122,7 +122,7 @@ def tiles_png(W1: np.ndarray, count: int = TILES) -> str:
         w = W1[:, j].reshape(side, side).astype(np.float32)
         w = w / (np.abs(w).max() or 1)  # each tile on its own scale: the pattern, not the size
         positive, negative = np.clip(w, 0, 1)[..., None], np.clip(-w, 0, 1)[..., None]
-        rgb = positive * BLUE + negative * RED  # (28, 28, 3): blue where ink pushes the unit up, red down
+        rgb = positive * RED + negative * BLUE  # (28, 28, 3): red where ink pushes the unit up, blue down
         top, left = (j // cols) * (side + gap), (j % cols) * (side + gap)
         mosaic[top : top + side, left : left + side] = (rgb * 255).round().astype(np.uint8)
     buffer = io.BytesIO()

@@ -70,7 +70,7 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     assert end["done"] is True and end["reason"] == "done" and end["served"] is True
     assert end["model"] == client.get("/api/model").get_json()
     assert end["model"]["source"] == "trained on this page" and end["model"]["hidden"] == 16
-    # The last epoch's tiles are the final weights W1[:, j]: blue where positive, red where negative.
+    # The last epoch's tiles are the final weights W1[:, j]: red where positive, blue where negative.
     download = tmp_path / "trained.npz"
     download.write_bytes(client.get("/api/model/download").data)
     config, state = checkpoint.load(str(download))  # a finished run downloads as a resumable checkpoint
@@ -78,8 +78,8 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     tiles = decode(updates[-1]["tiles"]).astype(int)
     w = state.params["W1"][:, 0].reshape(28, 28)
     strong = np.abs(w) > 0.5 * np.abs(w).max()
-    blue_wins = tiles[:28, :28, 2] > tiles[:28, :28, 0]
-    np.testing.assert_array_equal(blue_wins[strong], w[strong] > 0)
+    red_wins = tiles[:28, :28, 0] > tiles[:28, :28, 2]
+    np.testing.assert_array_equal(red_wins[strong], w[strong] > 0)
     _, meta, extra = modelfile.load(download)
     assert modelfile.read_detector(meta, extra) is not None  # the not-a-digit detector came along
     # replaying the stream later gives the same events, with only the newest tiles

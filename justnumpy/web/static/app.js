@@ -276,7 +276,7 @@ function showTeach(a) {
   document.getElementById("blame-text").textContent =
     `${a.fired} of ${a.hidden} hidden units fired for this drawing; only they get blame (ReLU passes ` +
     `none to silent ones). The ${a.blamed.length} with the largest |dZ1|, shown by their input weights ` +
-    `W1[:, j] (blue +, red −). This step adds −lr·dZ1[j]·X to them: only where your drawing has ink.`;
+    `W1[:, j] (red +, blue −). This step adds −lr·dZ1[j]·X to them: only where your drawing has ink.`;
   const box = document.getElementById("blamed");
   box.replaceChildren();
   const top1 = Math.max(...a.blamed.flatMap((u) => u.weights.map(Math.abs))) || 1;
@@ -308,8 +308,8 @@ function prob(p) {
   return `${mantissa}×10${[...exponent.replace("+", "")].map((c) => SUPERSCRIPT[c]).join("")}`;
 }
 
-// weights in [−1, 1] → blue (positive) or red (negative) on black
-const diverging = (v) => (v >= 0 ? [40 * v, 120 * v, 255 * v] : [255 * -v, 50 * -v, 40 * -v]);
+// weights in [−1, 1] → red (positive) or blue (negative) on black, as in `justnumpy plot`
+const diverging = (v) => (v >= 0 ? [255 * v, 50 * v, 40 * v] : [40 * -v, 120 * -v, 255 * -v]);
 
 function refreshModel() {
   fetch("/api/model").then((r) => r.json()).then((m) => {
