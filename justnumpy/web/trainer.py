@@ -55,7 +55,7 @@ SETTINGS = {  # name → (type, default): the command line's defaults (Config), 
     "seed": (int, DEFAULTS.seed),
     "train_images": (int, None),
 }
-BLUE, RED = np.array([0.16, 0.47, 1.0]), np.array([1.0, 0.2, 0.16])  # the page's colours for − and +, as in `justnumpy plot`
+BLUE, RED = np.array([0.16, 0.47, 1.0]), np.array([1.0, 0.2, 0.16])  # − and +, as in `justnumpy plot`
 log = logging.getLogger(__name__)
 
 
