@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-Params = dict[str, np.ndarray]
+from justnumpy.network import Params
+
 SCHEDULES = ("constant", "cosine")
 
 

@@ -19,7 +19,9 @@ def test_backward_matches_finite_differences(n_hidden, m):
 def test_gradcheck_catches_a_missing_division_by_m(monkeypatch):
     original = network.backward
 
-    def forgot_m(params, cache, X, y, **options):  # the starting README's gradients: the sum, not the mean
+    def forgot_m(
+        params, cache, X, y, **options
+    ):  # the sum, not the mean: as the network this project started from wrote it
         return {k: v * X.shape[0] for k, v in original(params, cache, X, y, **options).items()}
 
     monkeypatch.setattr(network, "backward", forgot_m)

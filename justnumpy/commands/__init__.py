@@ -30,6 +30,8 @@ COMMANDS = [
     "serve",
     "bench",
     "ladder",
+    "exercise",
+    "check",
 ]
 
 
@@ -60,6 +62,35 @@ def build_parser() -> Parser:
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser
+
+
+def reference_table() -> str:
+    """The README's table of commands and options, made from the parser itself (tests/test_readme.py)."""
+    parser = build_parser()
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {action.dest: action.help for action in subcommands._choices_actions}
+    rows = ["| command | what it does | options |", "| --- | --- | --- |"]
+    for name, sub in subcommands.choices.items():
+        options = ", ".join(
+            f"`{a.option_strings[-1]}`" for a in sub._actions if a.option_strings and a.dest != "help"
+        )
+        rows.append(f"| `justnumpy {' '.join([name, *_positionals(sub)])}` | {helps[name]} | {options} |")
+    return "\n".join(rows) + "\n"
+
+
+def _positionals(parser: argparse.ArgumentParser) -> list[str]:
+    """How a parser's positional arguments read in a usage line: MODEL, IMAGE..., {start,bugs} [DIR]."""
+    words = []
+    for action in parser._actions:
+        if action.option_strings:
+            continue
+        if isinstance(action, argparse._SubParsersAction):  # e.g. exercise {start,bugs} [DIR]
+            words.append("{" + ",".join(action.choices) + "}")
+            words += _positionals(next(iter(action.choices.values())))
+            continue
+        word = action.metavar or action.dest.upper()
+        words.append({"+": f"{word}...", "?": f"[{word}]", "*": f"[{word}...]"}.get(action.nargs, word))
+    return words
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,8 +89,7 @@ def table(r: dict) -> str:
         f"{r['n_examples']} random MNIST-shaped examples, 784-{r['hidden']}-10, float32, "
         f"{r['epoch_gflop']:.1f} GFLOP/epoch; median of {r['repeats']} epochs (min–max), interleaved",
         f"{m['cpu']}, {m['cores']} cores, numpy {m['numpy']}, {m['blas']} kernel {m['blas_kernel']}, "
-        f"torch {m['torch'] or 'absent'}, scikit-learn {m['sklearn'] or 'absent'}; "
-        f"load average {m['load_average_before']:.1f} → {m['load_average_after']:.1f}",
+        f"torch {m['torch'] or 'absent'}, scikit-learn {m['sklearn'] or 'absent'}",
         "",
         f"{'batch':>5} {'thr':>3}  {'justnumpy s/epoch':<24}{'torch s/epoch':<24}{'ratio':>6}  "
         f"{'floor s':>8}  {'of floor':>8}  {'GFLOP/s':>7}",
@@ -106,6 +105,8 @@ def table(r: dict) -> str:
     lines += [
         "",
         f"scikit-learn MLPClassifier, batch 128: {_s(r['sklearn_spread'])}",
+        f"augmented epoch (every image distorted, batch 128): {_s(r.get('augmented_spread'))}"
+        + (f", {r['augmented_to_plain']:.2f}× the plain one" if r.get("augmented_to_plain") else ""),
         f"floor = the five matrix products alone on the step's shapes; biggest square product: "
         f"{r['peak_gemm_gflops']:.0f} GFLOP/s",
         f"peak memory NumPy held during one epoch: {r['peak_memory_mb']:.1f} MB on top of the data; "

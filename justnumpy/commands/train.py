@@ -29,6 +29,9 @@ examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
 
 from justnumpy.commands.options import (
     add_data_options,
@@ -127,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if args.network:
         from justnumpy.exercise import load_network
 
-        net = load_network(args.network)
+        with their_code(args.network):
+            net = load_network(args.network)
     out = args.out or args.resume or "model.npz"
     try:
         modelfile.check_writable(out)  # before the data loads: a bad --out fails at once
@@ -138,12 +142,29 @@ def run(args: argparse.Namespace) -> int:
     if show_progress(args):
         listeners.insert(0, callbacks.ProgressBar())
     try:
-        state = train.train(config, raw, net=net, out=out, state=state, callbacks=listeners)
+        with their_code(args.network):
+            state = train.train(config, raw, net=net, out=out, state=state, callbacks=listeners)
     except train.TrainingDiverged as e:
-        raise JustNumpyError(f"{e}; try --lr {e.lr / 10:g}") from None
+        mine = f", or let `justnumpy check {args.network}` check your gradients" if args.network else ""
+        raise JustNumpyError(f"{e}; try --lr {e.lr / 10:g}{mine}") from None
     print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {state.epoch} epochs; saved {out}")
     if args.plots:
         from justnumpy.commands.plot import write_plots
 
         write_plots(state.params, state.history, raw[2:], config.dataset, args.plots)
     return 0
+
+
+@contextlib.contextmanager
+def their_code(network_file: str | None) -> Iterator[None]:
+    """A problem in the learner's --network file: the lines of their code it came from, then the error."""
+    from justnumpy.errors import JustNumpyError
+    from justnumpy.exercise.learner import LearnerError
+
+    try:
+        yield
+    except LearnerError as e:
+        sys.stderr.write("".join(line + "\n" for line in e.details))
+        raise JustNumpyError(
+            f"{e.summary}; `justnumpy check {network_file}` checks it step by step"
+        ) from None

@@ -55,9 +55,12 @@ def random_split(n: int, seed: int = 0) -> Split:
     return Split(X, y, no_rows, y[:0], no_rows, y[:0])
 
 
-def justnumpy_epoch(data: Split, batch: int, hidden: int = 256) -> Callable[[], None]:
-    """One real training epoch per call: train.run_epoch, default recipe, BLAS threads as train picks them."""
-    config = train.Config(batch_size=batch, hidden=hidden, epochs=1000)
+def justnumpy_epoch(data: Split, batch: int, hidden: int = 256, augment: str = "none") -> Callable[[], None]:
+    """One real training epoch per call: train.run_epoch, default recipe, BLAS threads as train picks them.
+
+    With `augment` (see augment.KINDS) every image of the epoch is distorted afresh, as in training.
+    """
+    config = train.Config(batch_size=batch, hidden=hidden, epochs=1000, augment=augment)
     state = train.new_state(config)
     total_steps = config.epochs * math.ceil(len(data.X_train) / batch)
 
@@ -189,10 +192,11 @@ def measure(
             runs[f"gemm{threads or ''}/{b}"] = (lambda s, k: lambda: s() * k)(step, steps[b])
         if baselines and (f := torch_epoch(X_float, data.y_train, b, hidden)) is not None:
             runs[f"torch/{b}"] = (lambda f: lambda: _seconds(f))(f)
+    if 128 in batches:  # the same epoch with every image distorted (the `best` recipe's augmentation)
+        runs["augmented/128"] = (lambda f: lambda: _seconds(f))(justnumpy_epoch(data, 128, hidden, "affine"))
     if baselines and 128 in batches and (f := sklearn_epoch(X_float, data.y_train, 128, hidden)) is not None:
         runs["sklearn/128"] = (lambda f: lambda: _seconds(f))(f)
     samples: dict[str, list[float]] = {name: [] for name in runs}
-    load_before, started = os.getloadavg(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for round_ in range(repeats + 1):  # round 0 warms up caches, allocators and thread pools
         for name in round_order(list(runs), round_):
             seconds = runs[name]()
@@ -232,23 +236,27 @@ def measure(
         "fraction_of_bound",
     ):
         result[key] = main[key]
+    augmented = stats.get("augmented/128", {}).get("median")
+    result["augmented_s_per_epoch"] = augmented
+    result["augmented_spread"] = stats.get("augmented/128")
+    # What distorting every image costs, as a multiple of the plain epoch beside it in the same rounds.
+    result["augmented_to_plain"] = augmented / main["justnumpy_s_per_epoch"] if augmented else None
     result["sklearn_s_per_epoch"] = stats.get("sklearn/128", {}).get("median")
     result["sklearn_spread"] = stats.get("sklearn/128")
     result["peak_gemm_gflops"] = peak_gemm_gflops()
     result["peak_memory_mb"] = peak_memory_mb(data, main["batch"], hidden)
     # The whole process at its largest (kilobytes on Linux): the data, PyTorch, everything.
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["machine"] = machine(load_before)
-    result["started_utc"] = started  # the VM's speed drifts: when the timing began
+    result["machine"] = machine()
     return result
 
 
 def round_order(names: list[str], round_: int) -> list[str]:
     """The order in which the contenders run in round `round_`: a fresh shuffle each round (seeded).
 
-    Whoever runs right after another contender can find the caches or the cores in that one's
-    state (measured: 4% slower right after the FLOP-floor timing). A fixed order, or a rotation of
-    it, would give every contender the same predecessor in every round; a shuffle spreads that.
+    Whoever runs right after another contender can find the caches or the cores in the state that
+    one left them in. A fixed order, or a rotation of it, would give every contender the same
+    predecessor in every round; a shuffle spreads that effect over all of them.
     """
     return [names[i] for i in np.random.default_rng([7, round_]).permutation(len(names))]
 
@@ -263,8 +271,8 @@ def peak_memory_mb(data: Split, batch: int, hidden: int) -> float:
     return peak / 2**20
 
 
-def machine(load_before: tuple[float, float, float]) -> dict:
-    """What the numbers were measured on: CPU, BLAS and its kernel, versions, load of the machine."""
+def machine() -> dict:
+    """What the numbers were measured on: CPU, cores, BLAS and its kernel, library versions."""
     blas = numpy_blas()
     info = {
         "cpu": _cpu_name(),
@@ -274,8 +282,6 @@ def machine(load_before: tuple[float, float, float]) -> dict:
         "blas": f"{blas.get('internal_api')} {blas.get('version')}",
         "blas_kernel": blas.get("architecture"),
         "blas_threads": blas.get("num_threads"),
-        "load_average_before": load_before[0],
-        "load_average_after": os.getloadavg()[0],
     }
     for module in ("torch", "sklearn"):
         try:
