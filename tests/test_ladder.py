@@ -66,7 +66,8 @@ def check_layout(results: list[dict], names: list[str], seeds: int, quick_epochs
                 assert r[f"{which}_std"] == pytest.approx(values.std(ddof=1))  # sample std
             else:
                 assert r[f"{which}_std"] is None
-        assert r["seconds"] > 0 and r["settings"]["hidden"] == 256 and "seed" not in r["settings"]
+        assert len(r["run_seconds"]) == seeds and r["seconds"] == np.median(r["run_seconds"]) > 0
+        assert r["settings"]["hidden"] == 256 and "seed" not in r["settings"]
 
 
 def test_each_rung_trains_quickly_with_two_seeds(tiny_data, tmp_path):
