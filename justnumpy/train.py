@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from justnumpy import network, optim
+from justnumpy import network, novelty, optim
 from justnumpy.errors import JustNumpyError
 from justnumpy.files import modelfile
 from justnumpy.training import checkpoint
@@ -37,7 +37,7 @@ from justnumpy.training.batches import Split, batches, split
 from justnumpy.training.callbacks import Event, Printer, StopTraining
 from justnumpy.training.config import Config
 from justnumpy.training.doctor import Doctor
-from justnumpy.training.threads import blas_threads
+from justnumpy.training.threads import blas_threads, one_blas_thread
 
 __all__ = ["Config", "State", "StopTraining", "TrainingDiverged", "TrainingInterrupted", "new_state", "train"]
 
@@ -70,6 +70,7 @@ class State:
     step: int = 0  # optimizer steps taken
     batch: int = 0  # batches done in the epoch in progress (a checkpoint always ends an epoch)
     history: dict[str, list] = field(default_factory=dict)  # one list per measure, one entry per epoch
+    detector: dict[str, np.ndarray] | None = None  # "not a digit" (novelty.py), fitted when training ends
 
 
 def new_state(config: Config, net: ModuleType = network) -> State:
@@ -97,7 +98,9 @@ def train(
 
     `raw` is (X_train, y_train, X_test, y_test) as data.load returns it. With `out`, the model is
     saved there after every epoch (and a file that is not a justnumpy model is never overwritten).
-    Pass the `state` of checkpoint.load to resume. `callbacks` hear every event; None prints one
+    Pass the `state` of checkpoint.load to resume. At the end, state.detector is the not-a-digit
+    detector fitted for the final weights (novelty.py), and `out` holds it too when it holds those
+    weights (not after a stop in the middle of an epoch). `callbacks` hear every event; None prints one
     line per epoch and the doctor's hints, [] is silent. Raises TrainingDiverged (weights blew
     up) or TrainingInterrupted (Ctrl-C); `out` then holds the last completed epoch.
     """
@@ -114,6 +117,7 @@ def train(
         )
     # Model and optimizer: fresh, or as the checkpoint being resumed left them.
     state = state or new_state(config, net)
+    state.detector = None  # a detector fitted for earlier weights would judge these wrongly
     doctor = Doctor()
     opening = doctor.check_inputs(data.X_train)  # said now, kept in the history with the next epoch's
     notify(listeners, {"kind": "start", "epochs": config.epochs, "hints": opening})
@@ -155,6 +159,10 @@ def train(
         if state.batch:
             where = f"in epoch {state.epoch + 1} of {config.epochs}, after batch {state.batch} of {steps}"
         raise TrainingInterrupted(f"interrupted {where}; {kept(out, saved)}") from None
+    # The not-a-digit detector (novelty.py) belongs to the finished weights: fit it once, at the end.
+    state.detector = fit_detector(state.params, data)
+    if out is not None and saved == state.epoch and state.batch == 0:
+        checkpoint.save(out, config, state)  # the weights `out` holds, now with their detector
     note = f"early stop: no better validation accuracy in the last {config.n_iter_no_change} epochs"
     notify(
         listeners,
@@ -240,6 +248,12 @@ def run_epoch(
         "dead_units": int((~fired).sum()),
         "hints": hints,
     }
+
+
+def fit_detector(params: network.Params, data: Split) -> dict[str, np.ndarray]:
+    """novelty.fit on the training images, with the threshold chosen on the validation images."""
+    with one_blas_thread():  # small eigenproblems: threads only wait for each other (threads.py)
+        return novelty.fit(params, data.X_train, data.y_train, data.X_val)
 
 
 def check_logits(Z2: np.ndarray, where: str, lr: float) -> None:

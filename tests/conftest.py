@@ -60,6 +60,15 @@ def default_model(mnist_raw, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def default_detector(default_model):
+    """(params, detector) of the default model: training fits the not-a-digit detector at its end."""
+    from justnumpy.files import modelfile
+
+    params, meta, extra = modelfile.load(default_model)
+    return params, modelfile.read_detector(meta, extra, str(default_model))
+
+
 @pytest.fixture
 def cli():
     """The `run_cli` helper as a fixture."""

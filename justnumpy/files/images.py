@@ -15,6 +15,7 @@ drawing is none of that, and a network that never saw anything else reads it bad
 
     from justnumpy.files import images
     x = images.preprocess("my-digit.jpg")          # (784,) float32; x.reshape(28, 28) to look at it
+    images.stages("my-digit.jpg")                  # the picture after each step: ink, crop, scaled, field
 
 Every way an image can be unusable (not an image, empty, truncated, too many pixels, blank) raises
 ImageError (NoDigitError for blank ones) with a message that names the file.
@@ -48,10 +49,23 @@ FORMATS = tuple(sorted(set(Image.OPEN) - {"EPS"}))
 
 def preprocess(source: str | os.PathLike | bytes, name: str | None = None) -> np.ndarray:
     """Any image file (a path, or its bytes) → the network's input row (784,) float32 in [0, 1]."""
+    return stages(source, name)["field"].reshape(SIDE * SIDE)
+
+
+def stages(source: str | os.PathLike | bytes, name: str | None = None) -> dict[str, np.ndarray]:
+    """`preprocess`, keeping the picture after each step (the draw-a-digit page shows them side by side).
+
+    ink     (h, w)      the image in the network's gray levels: bright ink on a background of 0
+    crop    (h', w')    cut to the ink's bounding box
+    scaled  (≤20, ≤20)  the longer side scaled to 20 px
+    field   (28, 28)    pasted with its centre of mass at the centre: the input, as a square
+    """
     name = name or ("image" if isinstance(source, bytes) else str(source))
     gray = read_gray(source, name)  # (h, w) in [0, 1], any polarity
     ink = ink_on_dark(gray, name)  # (h, w) in [0, 1], bright ink, background exactly 0
-    return centre_in_field(ink).reshape(SIDE * SIDE)
+    crop = crop_to_ink(ink)
+    scaled = scale_to_fit(crop)
+    return {"ink": ink, "crop": crop, "scaled": scaled, "field": centre_by_mass(scaled)}
 
 
 def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
@@ -151,18 +165,27 @@ def ink_on_dark(gray: np.ndarray, name: str = "image") -> np.ndarray:
     return ink
 
 
-def centre_in_field(ink: np.ndarray) -> np.ndarray:
-    """Ink (h, w) on 0 → the (28, 28) float32 field: cropped, longer side 20 px, mass centred.
-
-    The digit is kept whole: if centring its mass would push it over an edge, it stops at the edge.
-    """
+def crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    """Ink (h, w) on 0 → the rows and columns between its first and last ink pixels, float32."""
     rows = np.flatnonzero((ink >= INK_LEVEL).any(axis=1))
     cols = np.flatnonzero((ink >= INK_LEVEL).any(axis=0))
-    crop = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], dtype=np.float32)
+    return np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], dtype=np.float32)
+
+
+def scale_to_fit(crop: np.ndarray) -> np.ndarray:
+    """A crop (h, w) → (h', w') with the longer side FIT = 20 px and the aspect ratio kept."""
     scale = FIT / max(crop.shape)  # the longer side becomes 20 px; the shorter keeps the aspect ratio
     h, w = (max(1, min(FIT, round(n * scale))) for n in crop.shape)
     small = Image.fromarray(crop).resize((w, h), Image.Resampling.LANCZOS)  # anti-aliased, also upscaling
-    small = np.clip(np.asarray(small, dtype=np.float32), 0, 1)  # (h, w): Lanczos rings slightly past 0, 1
+    return np.clip(np.asarray(small, dtype=np.float32), 0, 1)  # Lanczos rings slightly past 0 and 1
+
+
+def centre_by_mass(small: np.ndarray) -> np.ndarray:
+    """The scaled ink (h, w) → the (28, 28) float32 field with its centre of mass at (14, 14).
+
+    The digit is kept whole: if centring its mass would push it over an edge, it stops at the edge.
+    """
+    h, w = small.shape
     mass = float(small.sum())
     if not mass > 0:
         raise NoDigitError("no digit found after scaling")  # cannot happen for real ink; a guard
@@ -181,4 +204,22 @@ def to_png(x: np.ndarray, scale: int = 10) -> bytes:
     img = Image.fromarray(pixels).resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     img.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def mnist_as_photo(image: np.ndarray, rng: np.random.Generator, fmt: str = "JPEG", scale: int = 10) -> bytes:
+    """An MNIST image (28, 28) uint8 → bytes of a black-on-white RGB file, upscaled, placed off-centre.
+
+    The other direction, for measuring: this is what a user's scan or screenshot looks like, and
+    everything `preprocess` must undo (the tests and `evaluate --not-a-digit` make such files).
+    """
+    side = SIDE * scale
+    big = Image.fromarray(255 - image).resize((side, side), Image.Resampling.BILINEAR)
+    width = side + int(rng.integers(side // 2, 2 * side))  # at least half a digit of margin
+    height = side + int(rng.integers(side // 2, 2 * side))
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    corner = (int(rng.integers(0, width - side)), int(rng.integers(0, height - side)))
+    canvas.paste(big.convert("RGB"), corner)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format=fmt)
     return buffer.getvalue()

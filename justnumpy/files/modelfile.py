@@ -6,6 +6,9 @@ The format is plain NumPy arrays, readable anywhere with `np.load(path, allow_pi
     meta                                        0-d unicode array holding a JSON object:
                                                 format_version, dataset, config, history, ...
     opt_<name>                                  optimizer state (momentum/Adam buffers), if saved
+    novelty_mean (10, 784)  novelty_basis (10, 784, K)
+                                                the "not a digit" detector (novelty.py), if fitted;
+                                                its threshold is meta["novelty"]["threshold"]
 
 Nothing is ever unpickled: a file that needs pickle to load is rejected. Saving is atomic (a
 temporary file in the same folder, fsync, rename), so a crash or a kill at any moment leaves
@@ -33,6 +36,7 @@ from justnumpy.errors import ModelFileError
 FORMAT_VERSION = 2  # 2: momentum stores its velocity v (opt_v_*); 1 kept lr·v, still readable as a model
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 OPT_PREFIX = "opt_"
+NOVELTY_PREFIX = "novelty_"
 MAX_BYTES = 2**31  # 2 GiB of arrays ≈ 680,000 hidden units; more is a corrupt or hostile file
 STALE_SECONDS = 60  # a save takes well under a second; an older temporary file is a killed save's
 
@@ -223,3 +227,42 @@ def check_params(params: dict[str, np.ndarray], name: str = "model") -> None:
     for key in PARAM_NAMES:
         if not np.isfinite(params[key]).all():
             raise ModelFileError(f"{name}: {key} contains NaN or infinite values")
+
+
+def detector_entries(detector: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A novelty detector as model-file arrays (novelty_mean, novelty_basis) and its meta entry."""
+    arrays = {NOVELTY_PREFIX + k: detector[k] for k in ("mean", "basis")}
+    return arrays, {"threshold": float(detector["threshold"])}
+
+
+def read_detector(meta: dict[str, Any], extra: dict[str, np.ndarray], name: str = "model") -> dict | None:
+    """The novelty detector a loaded file holds, or None for files from before it existed.
+
+    Shapes and values are checked as strictly as the weights: a damaged detector is an error,
+    not a silent "everything is a digit".
+    """
+    entry = meta.get("novelty")
+    arrays = [k for k in extra if k.startswith(NOVELTY_PREFIX)]
+    if entry is None and not arrays:
+        return None
+    if not isinstance(entry, dict) or set(arrays) != {NOVELTY_PREFIX + "mean", NOVELTY_PREFIX + "basis"}:
+        raise ModelFileError(f"{name}: the not-a-digit detector is incomplete (meta and arrays disagree)")
+    mean, basis = extra[NOVELTY_PREFIX + "mean"], extra[NOVELTY_PREFIX + "basis"]
+    if not (
+        mean.dtype == basis.dtype == np.float32
+        and mean.shape == (10, 784)
+        and basis.ndim == 3
+        and basis.shape[:2] == (10, 784)
+    ):
+        raise ModelFileError(
+            f"{name}: the detector's arrays are {mean.dtype} {mean.shape} and {basis.dtype} {basis.shape}, "
+            "expected float32 (10, 784) and (10, 784, K)"
+        )
+    if not (np.isfinite(mean).all() and np.isfinite(basis).all()):
+        raise ModelFileError(f"{name}: the detector's arrays contain NaN or infinite values")
+    threshold = entry.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise ModelFileError(
+            f"{name}: the detector's threshold must be a number in [0, 1], got {threshold!r}"
+        )
+    return {"mean": mean, "basis": basis, "threshold": np.array(threshold, dtype=np.float32)}

@@ -34,8 +34,15 @@ RAMP = " .:-=+*#%@"  # darker characters for more ink
 
 
 def trace(params: network.Params, image: np.ndarray, y: int, lr: float) -> dict[str, Any]:
-    """Every quantity of one forward pass, backward pass and SGD step on `image` (28, 28) uint8."""
-    X = to_inputs(image[None], dtype=params["W1"].dtype)  # (1, 784): a batch of one
+    """Every quantity of one forward pass, backward pass and SGD step on one example.
+
+    `image` is an MNIST image (28, 28) uint8, or an input row (784,) in [0, 1] as
+    images.preprocess makes it from a drawing. "params_after" are the weights after the step.
+    """
+    if image.dtype == np.uint8:
+        X = to_inputs(image[None], dtype=params["W1"].dtype)  # (1, 784): a batch of one
+    else:
+        X = image.reshape(1, -1).astype(params["W1"].dtype)  # (1, 784): already inputs
     y_batch = np.array([y])
     cache = network.forward(params, X)
     Z2 = cache["Z2"]
@@ -65,6 +72,7 @@ def trace(params: network.Params, image: np.ndarray, y: int, lr: float) -> dict[
         "dA1": dA1,
         "dZ1": dZ1,
         **grads,
+        "params_after": stepped,
         "A2_after": after,
         "loss_after": network.loss(after, y_batch),
     }

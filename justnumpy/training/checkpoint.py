@@ -47,6 +47,9 @@ def save(path: str, config: Config, state: State) -> None:
         "rng_state": state.rng.bit_generator.state,
     }
     extra = {modelfile.OPT_PREFIX + k: np.asarray(v) for k, v in state.optimizer.state_dict().items()}
+    if state.detector is not None:  # the not-a-digit detector, once training has fitted one
+        arrays, meta["novelty"] = modelfile.detector_entries(state.detector)
+        extra.update(arrays)
     modelfile.save(path, state.params, meta, extra)
 
 

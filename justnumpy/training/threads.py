@@ -28,3 +28,8 @@ def blas_thread_limit(batch_size: int) -> int | None:
 def blas_threads(batch_size: int):
     """Context manager: inside it the BLAS uses the threads `blas_thread_limit` gives this batch size."""
     return CONTROLLER.limit(limits=blas_thread_limit(batch_size), user_api="blas")
+
+
+def one_blas_thread():
+    """Context manager: one BLAS thread inside it, for work made of small products (novelty.fit)."""
+    return CONTROLLER.limit(limits=1, user_api="blas")
