@@ -2,6 +2,6 @@
 
 import sys
 
-from justnumpy.cli import main
+from justnumpy.commands import main
 
 sys.exit(main())

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from justnumpy.errors import DataError
+from justnumpy.errors import DataError, DataNotFound
 
 FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -139,7 +139,7 @@ def cache_dir(dataset: str) -> Path:
 
 
 def find_dir(dataset: str, data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder to read `dataset` from: --data-dir, else $JUSTNUMPY_DATA/<dataset>, else the cache."""
+    """The folder to read `dataset` from: `data_dir`, else $JUSTNUMPY_DATA/<dataset>, else the cache."""
     _check_dataset(dataset)
     if data_dir is not None:
         return Path(data_dir)
@@ -175,10 +175,10 @@ def download(dataset: str = "mnist", progress: bool = False) -> Path:
             except Exception as e:  # network errors, HTTP errors and hash mismatches alike
                 failures.append(f"{mirror}{fname}: {_why_download_failed(e)}")
         else:
-            raise DataError(
+            raise DataNotFound(
                 f"could not download {fname} of {dataset} ({'; '.join(failures)}). "
                 f"If you are offline, put the four files {', '.join(FILES.values())} in a folder "
-                f"and pass --data-dir FOLDER, or set JUSTNUMPY_DATA to its parent folder"
+                f"named {dataset} and set JUSTNUMPY_DATA to the folder that holds it"
             )
     return folder
 
@@ -215,12 +215,11 @@ def load(
         download(dataset, progress=progress)
     if not from_cache and not folder.is_dir():
         what = "is not a folder" if folder.exists() else "no such folder"
-        raise DataError(f"{folder}: {what}; it should hold the four {dataset} IDX .gz files")
+        raise DataNotFound(f"{folder}: {what}; it should hold the four {dataset} IDX .gz files")
     missing = [p.name for p in paths.values() if not p.exists()]
     if missing:
-        raise DataError(
-            f"{folder}: missing {', '.join(missing)}; put the four {dataset} IDX .gz files there "
-            f"or run `justnumpy download --dataset {dataset}`"
+        raise DataNotFound(
+            f"{folder}: missing {', '.join(missing)}; put the four {dataset} IDX .gz files there"
         )
     arrays = {key: read_idx_gz(path) for key, path in paths.items()}
     for split in ("train", "test"):

@@ -13,6 +13,10 @@ class DataError(JustNumpyError):
     """A dataset file is missing, corrupt, or not what MNIST-style data should be."""
 
 
+class DataNotFound(DataError):
+    """The dataset files are not where they were looked for (and could not be downloaded)."""
+
+
 class ModelFileError(JustNumpyError):
     """A model file cannot be read, or holds something other than a justnumpy model."""
 

@@ -20,11 +20,10 @@ Every symbol is derived step by step in docs/math.md.
 
 Usage from a notebook:
 
-    import numpy as np
     from justnumpy import network
     params = network.init_params(seed=0)                  # He-initialised float32 weights
     cache = network.forward(params, X)                    # Z1, A1, Z2, A2
-    print(network.loss(cache["A2"], y))                   # ≈ 2.4 before training; −log(1/10) ≈ 2.30
+    print(network.loss(cache["A2"], y))                   # ≈ 2.4 before training; ln 10 ≈ 2.30
     grads = network.backward(params, cache, X, y)         # dW1, db1, dW2, db2
     params["W1"] -= 0.1 * grads["dW1"]                    # one step of gradient descent, etc.
 """
@@ -34,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 
 Params = dict[str, np.ndarray]
-INITS = ("he", "small")
 
 
 def init_params(
@@ -42,24 +40,22 @@ def init_params(
     n_hidden: int = 256,
     n_out: int = 10,
     seed: int = 0,
+    scale: float | None = None,
     dtype: type = np.float32,
-    init: str = "he",
 ) -> Params:
-    """He-initialised weights and zero biases for the two layers (docs/math.md#he-initialisation).
+    """Random weights and zero biases for the two layers (docs/math.md#he-initialisation).
 
-    Each weight is drawn from N(0, 2 / fan_in): a ReLU zeroes about half of its inputs, so the
-    factor 2 keeps the variance of the signal the same from layer to layer, and training starts
-    neither saturated nor silent. Biases start at zero; the random weights already break symmetry.
-
-    init="small" draws 0.01·N(0, 1) instead, the starting document's choice: on MNIST the
-    hidden sums then start near 0.1 and the logits near 0.01, so softmax is flat, the tiny W2
-    passes almost no gradient back to W1, and the first hundred or so full-batch steps crawl.
+    By default each weight is drawn from N(0, 2 / fan_in) (He initialisation): a ReLU zeroes about
+    half of its inputs, so the factor 2 keeps the size of the signal the same from layer to layer,
+    and training starts neither saturated nor silent. With `scale` = s every weight is s·N(0, 1)
+    instead, to see what a bad start does: s = 0.01 was the project's starting point (the signal
+    shrinks ~40× per layer, so the first steps crawl), s = 1 makes the first logits huge.
+    Biases start at zero; the random weights already make the units differ from each other.
     """
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
     rng = np.random.default_rng(seed)
-    # std of each layer's weights: He's √(2/fan_in), or the fixed 0.01 of "small"
-    std1, std2 = (np.sqrt(2.0 / n_in), np.sqrt(2.0 / n_hidden)) if init == "he" else (0.01, 0.01)
+    # The standard deviation of each layer's weights: He's √(2/fan_in), or the given scale.
+    std1 = np.sqrt(2.0 / n_in) if scale is None else scale
+    std2 = np.sqrt(2.0 / n_hidden) if scale is None else scale
     return {
         # (784, H): column j holds the 784 pixel weights of hidden unit j
         "W1": (rng.standard_normal((n_in, n_hidden)) * std1).astype(dtype),
@@ -89,23 +85,18 @@ def forward(
     """Run a batch X (m, 784) through the network; return every intermediate backward needs.
 
     With dropout p > 0 and a generator `rng` (training only), each hidden activation is zeroed
-    with probability p, a fresh random subset per example; the mask goes
-    into the cache so that backward sends the error through exactly the units that were kept.
-    Without `rng` (evaluation, `predict`) every unit is used and nothing is rescaled.
+    with probability p, a fresh random subset per example; the mask goes into the cache so that
+    backward sends the error through exactly the units that were kept. Without `rng`
+    (evaluation, `predict`) every unit is used and nothing is rescaled.
     """
-    Z1 = X @ params["W1"]  # (m, H): each hidden unit's weighted sum of the 784 pixels
-    Z1 += params["b1"]  # (m, H): the bias row is broadcast to all m examples; in place saves a copy
-    # ReLU keeps positive evidence and silences the rest. Against a zero array, not the scalar 0:
-    # NumPy 2.4 runs maximum(array, scalar) through a slow loop (measured 18 µs vs 9 µs here,
-    # about 1% of a training step).
-    A1 = np.maximum(Z1, np.zeros(Z1.shape, Z1.dtype))  # (m, H)
+    Z1 = X @ params["W1"] + params["b1"]  # (m, H): each hidden unit's weighted sum of the 784 pixels
+    A1 = np.maximum(0, Z1)  # (m, H): ReLU keeps positive evidence and silences the rest
     cache = {}
     if dropout > 0 and rng is not None:
-        mask = dropout_mask(A1.shape, dropout, rng, A1.dtype)  # (m, H): 0 or 1/(1−p), in A1's dtype
-        A1 *= mask  # (m, H): dropped units output 0, kept ones are boosted
+        mask = dropout_mask(A1.shape, dropout, rng, A1.dtype)  # (m, H): 0 or 1/(1−p)
+        A1 = A1 * mask  # (m, H): dropped units output 0, kept ones are boosted
         cache["mask"] = mask
-    Z2 = A1 @ params["W2"]  # (m, 10): each digit's score (logit) from the hidden features
-    Z2 += params["b2"]  # (m, 10)
+    Z2 = A1 @ params["W2"] + params["b2"]  # (m, 10): each digit's score (logit) from the hidden features
     A2 = softmax(Z2)  # (m, 10): scores → probabilities, row i is the network's belief about example i
     return {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, **cache}
 
@@ -130,7 +121,7 @@ def loss(A2: np.ndarray, y: np.ndarray) -> float:
     m = A2.shape[0]
     p_true = A2[np.arange(m), y]  # (m,): probability of the correct digit for each example
     tiny = np.finfo(A2.dtype).tiny  # log(0) would be −inf; the floor is far below any real answer
-    return float(-np.log(np.maximum(p_true, tiny)).sum() / m)  # the mean over the batch
+    return float(-np.log(np.maximum(p_true, tiny)).mean())  # the mean over the batch
 
 
 def l2_penalty(params: Params, weight_decay: float) -> float:
@@ -143,51 +134,32 @@ def l2_penalty(params: Params, weight_decay: float) -> float:
 
 
 def backward(
-    params: Params,
-    cache: dict[str, np.ndarray],
-    X: np.ndarray,
-    y: np.ndarray,
-    weight_decay: float = 0.0,
-    scale: float = 1.0,
+    params: Params, cache: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0
 ) -> dict[str, np.ndarray]:
     """Exact gradients of `loss` (+ `l2_penalty` if weight_decay > 0) for every parameter.
 
     Derivation: docs/math.md#backward-pass. If forward used dropout, its cached mask is applied
     again here: a dropped unit contributed nothing, so it receives no gradient.
-
-    With `scale` = s every gradient comes out multiplied by s. Momentum only ever uses lr·g, and
-    multiplying the (m, 10) dZ2 here scales all four gradients for the price of 10·m numbers,
-    where multiplying dW1 afterwards would be one more pass over 784·H (optim.Momentum).
     """
     m = X.shape[0]
     # Softmax followed by cross-entropy has the famously simple gradient dL/dZ2 = A2 − Y
     # (docs/math.md#output-gradient); subtracting 1 at each true class builds A2 − Y without
     # ever materialising the one-hot Y.
-    dZ2 = cache["A2"].copy()  # (m, 10): copy so the cache still holds the probabilities
+    dZ2 = cache["A2"].copy()  # (m, 10): copy, so the cache still holds the probabilities
     dZ2[np.arange(m), y] -= 1  # (m, 10): now A2 − Y
-    # The loss is the mean over m examples, so each example's gradient carries a factor 1/m.
-    # (The starting README dropped this /m and let its learning rate absorb it; keeping it makes
-    # these the exact gradients of `loss`, which the gradient check verifies, and makes the
-    # learning rate independent of the batch size.)
-    dZ2 /= m  # (m, 10)
-    if scale != 1.0:
-        dZ2 *= scale  # (m, 10): every gradient below is linear in dZ2, so all of them scale with it
+    dZ2 /= m  # (m, 10): the loss is a mean over m examples, so each one's gradient carries 1/m
     dW2 = cache["A1"].T @ dZ2  # (H, 10): weight (j, k) moved activation j into logit k, summed over examples
     db2 = dZ2.sum(axis=0)  # (10,): b2 was added to every row, so its gradient sums over the rows
     dA1 = dZ2 @ params["W2"].T  # (m, H): each hidden unit hears back from all 10 logits it fed
     if "mask" in cache:
-        dA1 *= cache["mask"]  # (m, H): A1 was ReLU(Z1)·mask, so the chain rule multiplies by the same mask
-    # ReLU's derivative is 1 where the unit was active and 0 where it was clipped. Multiplying by
-    # the mask is cheaper than masked assignment, and doing it in place saves a new (m, H) array
-    # (measured: 2-5% of a training step). From here on, dA1's memory holds dZ1.
-    dA1 *= cache["Z1"] > 0  # (m, H)
-    dZ1 = dA1  # (m, H): dL/dZ1, a second name for the same array
+        dA1 = dA1 * cache["mask"]  # (m, H): A1 was ReLU(Z1)·mask, so the chain rule multiplies by it
+    dZ1 = dA1 * (cache["Z1"] > 0)  # (m, H): ReLU's slope is 1 where the unit fired, 0 where it was cut
     dW1 = X.T @ dZ1  # (784, H): pixel i's share in unit j's error, summed over examples
-    db1 = dZ1.sum(axis=0)  # (H,): sum over rows, one value per unit (np.sum without axis is a classic bug)
+    db1 = dZ1.sum(axis=0)  # (H,): one value per unit, summed over the rows (not over everything)
     if weight_decay:
         # d/dW of λ/2·‖W‖² is λ·W: every step also shrinks each weight a little towards zero.
-        dW1 += (scale * weight_decay) * params["W1"]  # (784, H); Python floats, so no upcast
-        dW2 += (scale * weight_decay) * params["W2"]  # (H, 10)
+        dW1 += weight_decay * params["W1"]  # (784, H); λ is a Python float, so no upcast
+        dW2 += weight_decay * params["W2"]  # (H, 10)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 

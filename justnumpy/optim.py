@@ -1,14 +1,17 @@
 """How the gradients move the weights: plain SGD, momentum, Adam, and learning-rate schedules.
 
-Every optimizer updates `params` in place from `grads` (the dict `network.backward` returns,
-whose keys are the parameter names with a leading "d"); one whose `scaled_grads` is True wants
-them multiplied by the learning rate already, as backward(..., scale=lr) makes them. Its running
-state lives in `self.state`, a flat dict of arrays and numbers, so a checkpoint can save it and a
-resumed run continues exactly where the old one stopped. Derivations: docs/math.md#optimizers.
+An optimizer holds the parameters it updates, its learning rate `lr` and whatever running state
+it needs (momentum's velocity, Adam's moment estimates). The network knows nothing about it:
+`network.backward` returns the plain gradients, and `step` turns them into an update.
+Derivations: docs/math.md#optimizers.
 
-    opt = Momentum(params, momentum=0.9)
-    grads = network.backward(params, cache, X, y, scale=0.1 if opt.scaled_grads else 1.0)
-    opt.step(params, grads, lr=0.1)
+    opt = optim.Momentum(params, lr=0.1, momentum=0.9)
+    grads = network.backward(params, cache, X, y)        # dW1, db1, dW2, db2
+    opt.step(grads)                                      # params change in place
+    opt.lr = optim.learning_rate("cosine", 0.1, step, total_steps)   # a schedule sets lr
+
+`state_dict()` returns the running state as named arrays and `load_state_dict` puts it back, so a
+checkpoint can save it and a resumed run continues exactly where the old one stopped.
 """
 
 from __future__ import annotations
@@ -17,62 +20,88 @@ import math
 
 import numpy as np
 
-Params = dict[str, np.ndarray]
+from justnumpy.network import Params
+
+SCHEDULES = ("constant", "cosine")
 
 
-class SGD:
-    """θ ← θ − lr·g: the starting document's update, one step down the slope."""
+class Optimizer:
+    """What every optimizer shares: the parameters, the learning rate, the state in named arrays."""
+
+    def __init__(self, params: Params, lr: float) -> None:
+        self.params = params
+        self.lr = lr
+        self.state: dict[str, np.ndarray] = {}  # running buffers, filled by each optimizer
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step (a schedule may change it between steps)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"learning rate must be a finite number ≥ 0, got {value}")
+        self._lr = float(value)  # a Python float: a NumPy float64 would turn float32 weights into float64
+
+    def step(self, grads: Params) -> None:
+        """Update every parameter θ in place from its gradient grads["d" + name]."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The running state as named arrays (for a checkpoint)."""
+        return dict(self.state)
+
+    def load_state_dict(self, saved: dict[str, np.ndarray]) -> None:
+        """Copy saved buffers into this optimizer's state; they must have the same names and shapes."""
+        for name, buffer in self.state.items():
+            if name not in saved:
+                raise ValueError(f"the saved optimizer state has no {name!r}")
+            if np.shape(saved[name]) != buffer.shape:
+                raise ValueError(
+                    f"optimizer buffer {name} has shape {np.shape(saved[name])}, not {buffer.shape}"
+                )
+            if not np.isfinite(saved[name]).all():
+                raise ValueError(f"optimizer buffer {name} holds NaN or infinite numbers")
+            buffer[...] = saved[name]
+
+
+class SGD(Optimizer):
+    """θ ← θ − lr·g: one step down the slope, the update the project started from."""
 
     name = "sgd"
-    scaled_grads = False  # step() takes the gradients g themselves (see Momentum)
 
-    def __init__(self, params: Params) -> None:
-        self.state: dict[str, np.ndarray] = {}
-
-    def step(self, params: Params, grads: Params, lr: float) -> None:
-        for k, theta in params.items():
-            # lr must be a Python float: a NumPy float64 scalar would upcast float32 weights
-            theta -= lr * grads["d" + k]
+    def step(self, grads: Params) -> None:
+        for k, theta in self.params.items():
+            theta -= self.lr * grads["d" + k]
 
 
-class Momentum:
-    """v ← μ·v + g;  θ ← θ − lr·v (the heavy-ball form PyTorch uses).
+class Momentum(Optimizer):
+    """v ← μ·v + g;  θ ← θ − lr·v (heavy-ball momentum, as PyTorch's SGD writes it).
 
-    v is a running, exponentially decaying sum of past gradients: directions that agree from
-    step to step build up speed (up to 1/(1−μ) = 10× at μ = 0.9), directions that flip sign cancel.
-
-    What is kept is u = lr·v, the step itself, and step() takes G = lr·g instead of g
-    (`scaled_grads`: network.backward(..., scale=lr) makes G by scaling an (m, 10) array). Then
-    θ ← θ − u needs no multiplication, and the update makes three passes over each weight array
-    instead of four (README, Speed). When lr changes, u changes with it: lr·(μ·v + g) is
-    μ·(lr/lr_before)·u + G, the same updates as v in exact arithmetic.
+    The velocity v is a running, exponentially decaying sum of past gradients: directions that
+    agree from step to step build up speed (up to 1/(1−μ) = 10× at μ = 0.9), directions that flip
+    sign cancel out.
     """
 
     name = "momentum"
-    scaled_grads = True
 
-    def __init__(self, params: Params, momentum: float = 0.9) -> None:
+    def __init__(self, params: Params, lr: float, momentum: float = 0.9) -> None:
+        super().__init__(params, lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
-        # "lr": the learning rate of the last step, which u is measured in (0 before the first one)
-        self.state = {"lr": np.zeros(()), **{"u_" + k: np.zeros_like(p) for k, p in params.items()}}
+        self.state = {"v_" + k: np.zeros_like(p) for k, p in params.items()}  # v starts at rest
 
-    def step(self, params: Params, grads: Params, lr: float) -> None:
-        """One update from `grads` = lr·g (see `scaled_grads`), at learning rate `lr`."""
-        lr_before = float(self.state["lr"])
-        # u = lr_before·v: rescaled to this step's lr, μ·v is μ·(lr/lr_before)·u. lr_before is 0
-        # only before the first step, when u is all zeros (training validates lr > 0, and the
-        # cosine schedule reaches 0 only after the last step; a step at lr 0 would reset u here,
-        # where PyTorch would keep v).
-        decay = self.momentum * (lr / lr_before) if lr_before else 0.0
-        self.state["lr"][...] = lr
-        for k, theta in params.items():
-            u = self.state["u_" + k]
-            u *= decay  # forget a little of the old step ...
-            u += grads["d" + k]  # ... and add the new one, lr·g (in place: no new arrays per step)
-            theta -= u  # θ ← θ − lr·v
+    def step(self, grads: Params) -> None:
+        for k, theta in self.params.items():
+            v = self.state["v_" + k]
+            v *= self.momentum  # forget a little of the old direction ...
+            v += grads["d" + k]  # ... and add the new gradient
+            theta -= self.lr * v
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on g, scaled per weight by a running RMS of g.
 
     m ← β1·m + (1−β1)·g;  s ← β2·s + (1−β2)·g²;  θ ← θ − lr·m̂ / (√ŝ + ε),
@@ -81,38 +110,42 @@ class Adam:
     """
 
     name = "adam"
-    scaled_grads = False  # its step is lr·m̂/√ŝ, so it needs g itself: lr·g would change ε's meaning
 
-    def __init__(self, params: Params, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+    def __init__(
+        self, params: Params, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
+        super().__init__(params, lr)
+        if not (0 <= beta1 < 1 and 0 <= beta2 < 1 and eps > 0):
+            raise ValueError(f"Adam needs 0 ≤ beta1, beta2 < 1 and eps > 0, got {beta1}, {beta2}, {eps}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.state: dict[str, np.ndarray] = {"t": np.zeros((), dtype=np.int64)}
+        self.state = {"t": np.zeros((), dtype=np.int64)}  # steps taken, for the bias correction
         for k, p in params.items():
-            self.state["m_" + k] = np.zeros_like(p)
-            self.state["s_" + k] = np.zeros_like(p)
+            self.state["m_" + k] = np.zeros_like(p)  # running mean of the gradient
+            self.state["s_" + k] = np.zeros_like(p)  # running mean of its square
 
-    def step(self, params: Params, grads: Params, lr: float) -> None:
+    def step(self, grads: Params) -> None:
         self.state["t"] += 1
         t = int(self.state["t"])
-        # Fold both bias corrections into one Python-float step size (keeps the arrays float32).
-        step_size = lr * math.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
-        for k, theta in params.items():
+        for k, theta in self.params.items():
             g = grads["d" + k]
             m, s = self.state["m_" + k], self.state["s_" + k]
             m *= self.beta1
-            m += (1 - self.beta1) * g  # running mean of the gradient
+            m += (1 - self.beta1) * g
             s *= self.beta2
-            s += (1 - self.beta2) * (g * g)  # running mean of its square
-            theta -= step_size * m / (np.sqrt(s) + self.eps)
+            s += (1 - self.beta2) * (g * g)
+            m_hat = m / (1 - self.beta1**t)  # early on m is biased towards its zero start; undo that
+            s_hat = s / (1 - self.beta2**t)
+            theta -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
-def make_optimizer(name: str, params: Params, **options: float) -> SGD | Momentum | Adam:
+def make_optimizer(name: str, params: Params, lr: float, **options: float) -> Optimizer:
     """Build the optimizer called `name` ("sgd", "momentum" or "adam") for `params`."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name](params, **options)
+    return OPTIMIZERS[name](params, lr, **options)
 
 
 def learning_rate(schedule: str, lr: float, step: int, total_steps: int) -> float:
@@ -125,4 +158,4 @@ def learning_rate(schedule: str, lr: float, step: int, total_steps: int) -> floa
         return float(lr)
     if schedule == "cosine":
         return float(lr * 0.5 * (1.0 + math.cos(math.pi * step / max(total_steps, 1))))
-    raise ValueError(f"unknown schedule {schedule!r}; choose constant or cosine")
+    raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")

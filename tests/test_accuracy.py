@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from justnumpy import modelfile, train
+from justnumpy import train
+from justnumpy.files import modelfile
 
 
 def independent_accuracy(path, X_test_u8, y_test) -> float:

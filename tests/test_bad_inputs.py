@@ -12,6 +12,7 @@ Layout of a case's folder: d/ holds a good tiny dataset, good.npz a good model t
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gzip
 import json
@@ -26,8 +27,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from justnumpy import cli, data, modelfile, network, train
-from tests.conftest import make_dataset, run_cli
+from justnumpy import commands as cli
+from justnumpy import data, network, train
+from justnumpy.files import modelfile
+from tests.helpers import make_dataset, run_cli
 
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
@@ -190,7 +193,7 @@ CASES = [
          model(b2=np.full(10, np.inf, np.float32))),
     Case("model-pickled-object", EVAL, 1, "pickled", model(W1=np.array([{"x": 1}], dtype=object))),
     Case("model-huge-array-claim", EVAL, 1, "m.npz", npy_claiming_huge_array),
-    Case("model-newer-version", EVAL, 1, "format version 2 is newer", model(meta_format_version=2)),
+    Case("model-newer-version", EVAL, 1, "format version 3 is newer", model(meta_format_version=3)),
     Case("model-version-zero", EVAL, 1, "format version 0 does not exist", model(meta_format_version=0)),
     Case("model-version-not-int", EVAL, 1, "no integer format_version", model(meta_format_version="1")),
     Case("model-meta-not-json", EVAL, 1, "not valid JSON", model(meta=np.array("{oops"))),
@@ -213,11 +216,11 @@ CASES = [
          model(meta_rng_state={"bit_generator": "PCG64", "state": {"state": -(2**200), "inc": 1},
                                "has_uint32": 0, "uinteger": 0})),
     Case("resume-config-wrong-type", RESUME, 1, "setting hidden must be of type int",
-         model(meta_config={**train.dataclasses.asdict(train.Config(hidden=8)), "hidden": "8"})),
+         model(meta_config={**dataclasses.asdict(train.Config(hidden=8)), "hidden": "8"})),
     Case("resume-config-unknown-key", RESUME, 1, "unknown settings colour",
-         model(meta_config={**train.dataclasses.asdict(train.Config(hidden=8)), "colour": "red"})),
+         model(meta_config={**dataclasses.asdict(train.Config(hidden=8)), "colour": "red"})),
     Case("resume-config-hidden-mismatch", RESUME, 1, "W1 has shape (784, 8) but the settings say hidden = 9",
-         model(meta_config={**train.dataclasses.asdict(train.Config(hidden=9, batch_size=50))})),
+         model(meta_config={**dataclasses.asdict(train.Config(hidden=9, batch_size=50))})),
     Case("resume-history-not-table", RESUME, 1, "m.npz: 'meta' history is not a table of per-epoch lists",
          model(meta_history=[1, 2])),
     Case("plot-out-is-a-file", "plot {t}/good.npz --data-dir {d} --out {t}/f", 1,
@@ -234,13 +237,14 @@ CASES = [
          model(meta_epoch="one")),
     Case("resume-epoch-negative", RESUME, 1, "epoch -1 and step 12 must be whole numbers",
          model(meta_epoch=-1)),
-    Case("resume-optimizer-buffer-missing", RESUME, 1, "it has no 'opt_u_W1'", model(opt_u_W1=None)),
-    Case("resume-optimizer-buffer-shape", RESUME, 1, "optimizer buffer u_b1 has shape (3,)",
-         model(opt_u_b1=np.zeros(3, np.float32))),
-    Case("resume-optimizer-buffer-nan", RESUME, 1, "its optimizer state holds NaN or infinite numbers",
-         model(opt_u_b2=np.full(10, np.nan, np.float32))),
-    Case("resume-momentum-lr-negative", RESUME, 1, "momentum's last learning rate is -0.1, not > 0",
-         model(opt_lr=np.asarray(-0.1))),
+    Case("resume-optimizer-buffer-missing", RESUME, 1, "the saved optimizer state has no 'v_W1'",
+         model(opt_v_W1=None)),
+    Case("resume-optimizer-buffer-shape", RESUME, 1, "optimizer buffer v_b1 has shape (3,), not (8,)",
+         model(opt_v_b1=np.zeros(3, np.float32))),
+    Case("resume-optimizer-buffer-nan", RESUME, 1, "optimizer buffer v_b2 holds NaN or infinite numbers",
+         model(opt_v_b2=np.full(10, np.nan, np.float32))),
+    Case("resume-format-1", RESUME, 1, "written by an older justnumpy (format 1); it still works as a model",
+         model(meta_format_version=1)),
     Case("resume-change-hidden", RESUME + " --hidden 9", 1, "cannot change hidden when resuming",
          lambda t: shutil.copy(t / "good.npz", t / "m.npz")),
     Case("resume-change-dataset", RESUME + " --dataset fashion-mnist", 1, "cannot change dataset",
@@ -286,8 +290,8 @@ CASES = [
          lambda t: np.savez(t / "photo.npz", pixels=np.zeros((4, 4, 3), np.uint8))),
     Case("out-is-a-text-file", "train --data-dir {d} --out {t}/notes.txt", 1, "is not a justnumpy model",
          write("notes.txt", b"my notes")),
-    Case("out-is-a-newer-model", "train --data-dir {d} --out {t}/m.npz", 1, "format version 2 is newer",
-         model(meta_format_version=2)),
+    Case("out-is-a-newer-model", "train --data-dir {d} --out {t}/m.npz", 1, "format version 3 is newer",
+         model(meta_format_version=3)),
     Case("out-folder-read-only", "train --data-dir {d} --out {t}/ro/m.npz", 1, "cannot write model file",
          lambda t: ((t / "ro").mkdir(), (t / "ro").chmod(0o555)), root_skip=True),
     Case("out-disk-full", TRAIN.replace("{t}/new.npz", "{t}/good.npz"), 1, "No space left on device",
@@ -302,7 +306,7 @@ def good_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("good")
     make_dataset(folder / "d")
     config = train.Config(epochs=1, hidden=8, batch_size=50)
-    train.train(config, data.load("mnist", folder / "d"), out=str(folder / "good.npz"), log=lambda s: None)
+    train.train(config, data.load("mnist", folder / "d"), out=str(folder / "good.npz"), callbacks=[])
     return folder
 
 

@@ -7,20 +7,31 @@ import json
 import numpy as np
 import pytest
 
-from justnumpy import modelfile
+from justnumpy.files import modelfile
 
 
 def test_train_evaluate_round_trip(cli, tiny_data, tmp_path):
     out = tmp_path / "m.npz"
-    r = cli("train", "--data-dir", str(tiny_data), "--epochs", "3", "--batch-size", "32",
-            "--hidden", "32", "--out", str(out))  # fmt: skip
+    r = cli(
+        "train",
+        "--data-dir",
+        str(tiny_data),
+        "--epochs",
+        "3",
+        "--batch-size",
+        "32",
+        "--hidden",
+        "32",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("epoch ") == 3 and "test accuracy" in r.stdout
     params, meta, extra = modelfile.load(out)
     assert params["W1"].shape == (784, 32) and meta["epoch"] == 3
     assert len(meta["history"]["test_acc"]) == 3 and meta["config"]["batch_size"] == 32
     assert meta["history"]["test_acc"][-1] > 0.9  # the synthetic digits are easy
-    assert "opt_u_W1" in extra and "rng_state" in meta
+    assert "opt_v_W1" in extra and "rng_state" in meta
     r = cli("evaluate", str(out), "--data-dir", str(tiny_data))
     assert r.returncode == 0, r.stderr
     reported = float(r.stdout.split("test accuracy ")[1].split("%")[0]) / 100
@@ -35,13 +46,13 @@ def test_resume_matches_uninterrupted_run(cli, tiny_data, tmp_path):
     full, part = tmp_path / "full.npz", tmp_path / "part.npz"
     assert cli("train", *common, "--epochs", "4", "--out", str(full)).returncode == 0
 
-    def stop_after_two(line: str) -> None:  # Ctrl-C right after epoch 2 was saved
-        if line.startswith("epoch   2/"):
+    def stop_after_two(event: dict) -> None:  # Ctrl-C right after epoch 2 was saved
+        if event["kind"] == "epoch" and event["epoch"] == 2:
             raise KeyboardInterrupt
 
     config = train.Config(epochs=4, batch_size=50, hidden=16)
     with pytest.raises(KeyboardInterrupt):
-        train.train(config, data.load("mnist", tiny_data), out=str(part), log=stop_after_two)
+        train.train(config, data.load("mnist", tiny_data), out=str(part), callbacks=[stop_after_two])
     assert modelfile.load(part)[1]["epoch"] == 2
     r = cli("train", "--resume", str(part), "--data-dir", str(tiny_data), "--quiet")
     assert r.returncode == 0, r.stderr
@@ -56,8 +67,14 @@ def test_gradcheck_command(cli):
 
 
 def test_usage_errors_are_one_line_exit_2(cli):
-    for args in (["train", "--lr", "-1"], ["train", "--epochs", "0"], ["train", "--dataset", "cifar"],
-                 ["train", "--batch-size", "x"], ["nonsense"], []):  # fmt: skip
+    for args in (
+        ["train", "--lr", "-1"],
+        ["train", "--epochs", "0"],
+        ["train", "--dataset", "cifar"],
+        ["train", "--batch-size", "x"],
+        ["nonsense"],
+        [],
+    ):
         r = cli(*args)
         assert r.returncode == 2, (args, r.stderr)
         lines = r.stderr.strip().splitlines()
@@ -89,4 +106,4 @@ def test_meta_is_plain_json(tiny_data, tmp_path, cli):
     cli("train", "--data-dir", str(tiny_data), "--epochs", "1", "--hidden", "8", "--out", str(out))
     with np.load(out, allow_pickle=False) as npz:
         meta = json.loads(str(npz["meta"]))
-    assert meta["format_version"] == 1 and meta["dataset"] == "mnist" and meta["hidden"] == 8
+    assert meta["format_version"] == 2 and meta["dataset"] == "mnist" and meta["hidden"] == 8

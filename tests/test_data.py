@@ -9,7 +9,7 @@ import pytest
 
 from justnumpy import data
 from justnumpy.errors import DataError
-from tests.conftest import make_dataset, write_idx
+from tests.helpers import make_dataset, write_idx
 
 
 def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
@@ -65,7 +65,9 @@ def test_load_from_data_dir_and_count_mismatch(tmp_path):
 
 
 def test_missing_files_say_where_to_put_them(tmp_path):
-    with pytest.raises(DataError, match="missing train-images-idx3-ubyte.gz.*justnumpy download"):
+    with pytest.raises(
+        DataError, match="missing train-images-idx3-ubyte.gz.*put the four mnist IDX .gz files there"
+    ):
         data.load("mnist", tmp_path)
 
 
@@ -88,7 +90,7 @@ def test_download_failure_is_one_clear_error(tmp_path, monkeypatch):
         raise ConnectionError(f"cannot reach {url}")
 
     monkeypatch.setattr(pooch, "retrieve", offline)
-    with pytest.raises(DataError, match="could not download train-images.*--data-dir"):
+    with pytest.raises(DataError, match="could not download train-images.*set JUSTNUMPY_DATA"):
         data.download("mnist")
 
 

@@ -7,10 +7,11 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, make_dataset
 from PIL import Image
 
-from justnumpy import data, explain, network, plots, train
+from justnumpy import data, network, train
+from justnumpy.see import explain, plots
+from tests.helpers import REPO, make_dataset
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def saved_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("explain")
     tiny = make_dataset(folder / "tiny")
     config = train.Config(epochs=2, hidden=16, batch_size=50)
-    train.train(config, data.load("mnist", tiny), out=str(folder / "m.npz"), log=lambda line: None)
+    train.train(config, data.load("mnist", tiny), out=str(folder / "m.npz"), callbacks=[])
     return folder / "m.npz", tiny
 
 
@@ -54,9 +55,28 @@ def test_explain_prints_every_step_as_plain_text(cli, saved_model):
     r = cli("explain", str(model), "--data-dir", str(tiny), "--index", "7")
     assert r.returncode == 0, r.stderr
     assert "\x1b[" not in r.stdout  # not a terminal: no colour codes
-    for step in ("X (1, 784)", "Z1 = X·W1 + b1", "A1 = max(0, Z1)", "units fired", "Z2 = A1·W2 + b2",
-                 "Z2 − max", "exp", "sum of exp", "÷ sum = A2", "loss", "dZ2", "dW2", "db2", "dA1",
-                 "dZ1", "dW1", "db1", "(784, 16)", "one SGD step", "test image #7"):  # fmt: skip
+    for step in (
+        "X (1, 784)",
+        "Z1 = X·W1 + b1",
+        "A1 = max(0, Z1)",
+        "units fired",
+        "Z2 = A1·W2 + b2",
+        "Z2 − max",
+        "exp",
+        "sum of exp",
+        "÷ sum = A2",
+        "loss",
+        "dZ2",
+        "dW2",
+        "db2",
+        "dA1",
+        "dZ1",
+        "dW1",
+        "db1",
+        "(784, 16)",
+        "one SGD step",
+        "test image #7",
+    ):
         assert step in r.stdout, step
     assert "max |above − A2 of network.forward| = 0" in r.stdout
 
@@ -74,8 +94,22 @@ def test_plot_command_and_train_plots(cli, saved_model, tmp_path):
     r = cli("plot", str(model), "--data-dir", str(tiny), "--out", str(tmp_path / "a"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("wrote ") == 5
-    r = cli("train", "--data-dir", str(tiny), "--epochs", "1", "--hidden", "8", "--validation-fraction", "0",
-            "--out", str(tmp_path / "m.npz"), "--plots", str(tmp_path / "b"), "--quiet")  # fmt: skip
+    r = cli(
+        "train",
+        "--data-dir",
+        str(tiny),
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--validation-fraction",
+        "0",
+        "--out",
+        str(tmp_path / "m.npz"),
+        "--plots",
+        str(tmp_path / "b"),
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     for name in plots.FILES.values():
         for folder in ("a", "b"):
@@ -112,8 +146,19 @@ def run_in_terminal(*args: str) -> str:
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_progress_bar_only_on_a_terminal(saved_model, tmp_path, cli):
     _, tiny = saved_model
-    args = ["train", "--data-dir", str(tiny), "--epochs", "1", "--hidden", "8", "--batch-size", "20",
-            "--out", str(tmp_path / "m.npz")]  # fmt: skip
+    args = [
+        "train",
+        "--data-dir",
+        str(tiny),
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--batch-size",
+        "20",
+        "--out",
+        str(tmp_path / "m.npz"),
+    ]
     shown = run_in_terminal(*args)
     assert "epoch 1/1:" in shown and "batch/s" in shown and "loss=" in shown and "acc=" in shown, shown
     assert "batch/s" not in run_in_terminal(*args, "--quiet")

@@ -7,6 +7,7 @@ MemoryError, a numpy exception, a hang) is a bug the user would see as a traceba
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -18,9 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from justnumpy import data, modelfile, network, train
+from justnumpy import data, network, train
 from justnumpy.errors import DataError, JustNumpyError, ModelFileError
-from tests.conftest import make_dataset
+from justnumpy.files import modelfile
+from justnumpy.training import checkpoint
+from tests.helpers import make_dataset
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -155,30 +158,33 @@ def test_model_loader_gives_a_model_or_a_model_file_error(scratch, raw):
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory):
+def saved_checkpoint(tmp_path_factory: pytest.TempPathFactory):
     """A real 1-epoch checkpoint on a tiny dataset: (meta, extra arrays, raw data)."""
     folder = tmp_path_factory.mktemp("ckpt")
     raw = data.load("mnist", make_dataset(folder / "d", n_train=60, n_test=20))
     config = train.Config(epochs=1, hidden=4, batch_size=20, optimizer="adam", lr=0.01)
-    train.train(config, raw, out=str(folder / "m.npz"), log=lambda s: None)
+    train.train(config, raw, out=str(folder / "m.npz"), callbacks=[])
     params, meta, extra = modelfile.load(folder / "m.npz")
     return params, meta, extra, raw
 
 
 FIELDS = ["config", "rng_state", "epoch", "step", "history", "dataset"]
-CONFIG_FIELDS = [f.name for f in train.dataclasses.fields(train.Config)]
+CONFIG_FIELDS = [f.name for f in dataclasses.fields(train.Config)]
 
 
 @FUZZ
 @given(
     edits=st.lists(
-        st.tuples(st.sampled_from(FIELDS + [f"config.{k}" for k in CONFIG_FIELDS] + ["rng_state.state"]),
-                  json_values | st.integers(-(2**130), 2**130)),
-        min_size=1, max_size=3,
+        st.tuples(
+            st.sampled_from(FIELDS + [f"config.{k}" for k in CONFIG_FIELDS] + ["rng_state.state"]),
+            json_values | st.integers(-(2**130), 2**130),
+        ),
+        min_size=1,
+        max_size=3,
     ),
-)  # fmt: skip
-def test_resume_from_an_edited_checkpoint_trains_or_gives_a_clean_error(scratch, checkpoint, edits):
-    params, meta, extra, raw = checkpoint
+)
+def test_resume_from_an_edited_checkpoint_trains_or_gives_a_clean_error(scratch, saved_checkpoint, edits):
+    params, meta, extra, raw = saved_checkpoint
     meta = json.loads(json.dumps(meta))
     for where, value in edits:
         table, key = (meta, where) if "." not in where else (meta[where.split(".")[0]], where.split(".")[1])
@@ -187,9 +193,9 @@ def test_resume_from_an_edited_checkpoint_trains_or_gives_a_clean_error(scratch,
     path = scratch / "edited.npz"
     modelfile.save(path, params, {k: v for k, v in meta.items() if k != "format_version"}, extra)
     try:
-        config, state = train.load_checkpoint(str(path))
+        config, state = checkpoint.load(str(path))
         config.epochs = state.epoch + 1  # one more epoch, whatever the file claims
-        state = train.train(config, raw, state=state, log=lambda s: None)
+        state = train.train(config, raw, state=state, callbacks=[])
     except JustNumpyError as e:
         assert str(e)
         return

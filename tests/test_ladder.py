@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import data, ladder, modelfile, recipes, train
+from justnumpy import data, train
+from justnumpy.files import modelfile
+from justnumpy.measure import ladder
+from justnumpy.training import checkpoint, recipes
 from tests.test_accuracy import independent_accuracy
 
 
@@ -19,7 +22,12 @@ def test_every_recipe_is_a_valid_complete_config():
         recipes.config(name).validate()
     assert recipes.config("cosine") == train.Config()  # the default recipe is a rung
     seed = recipes.config("seed")
-    assert (seed.batch_size, seed.init, seed.optimizer, seed.schedule) == (60_000, "small", "sgd", "constant")
+    assert (seed.batch_size, seed.init_scale, seed.optimizer, seed.schedule) == (
+        60_000,
+        0.01,
+        "sgd",
+        "constant",
+    )
     assert 100 <= seed.epochs <= 500  # a few hundred full-batch steps
     assert recipes.config("best-plain").augment == "none" and recipes.config("best").augment != "none"
     assert recipes.config("best", seed=3, epochs=1).seed == 3
@@ -40,19 +48,19 @@ def test_each_rung_trains_a_tiny_epoch(tiny_data):
 def test_training_with_dropout_and_augmentation_is_deterministic_and_resumable(tiny_data, tmp_path):
     raw = data.load("mnist", tiny_data)
     config = recipes.config("best", epochs=3, dropout=0.2, weight_decay=1e-3, batch_size=64, hidden=16)
-    full = train.train(config, raw, out=str(tmp_path / "full.npz"), log=lambda line: None)
-    again = train.train(dataclasses.replace(config), raw, log=lambda line: None)
+    full = train.train(config, raw, out=str(tmp_path / "full.npz"), callbacks=[])
+    again = train.train(dataclasses.replace(config), raw, callbacks=[])
     part = tmp_path / "part.npz"
 
-    def stop_after_two(line: str) -> None:  # Ctrl-C right after epoch 2 was saved
-        if line.startswith("epoch   2/"):
+    def stop_after_two(event: dict) -> None:  # Ctrl-C right after epoch 2 was saved
+        if event["kind"] == "epoch" and event["epoch"] == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train.train(dataclasses.replace(config), raw, out=str(part), log=stop_after_two)
-    resumed_config, state = train.load_checkpoint(str(part))
+        train.train(dataclasses.replace(config), raw, out=str(part), callbacks=[stop_after_two])
+    resumed_config, state = checkpoint.load(str(part))
     assert state.epoch == 2
-    resumed = train.train(resumed_config, raw, state=state, log=lambda line: None)
+    resumed = train.train(resumed_config, raw, state=state, callbacks=[])
     for k in full.params:
         np.testing.assert_array_equal(full.params[k], again.params[k])  # same seed → same bits
         np.testing.assert_array_equal(full.params[k], resumed.params[k])  # resume continues exactly
@@ -70,20 +78,41 @@ def test_early_stopping_rule():
 
 def test_early_stopping_stops_training(tiny_data, monkeypatch):
     scores = iter([0.5, 0.6, 0.55, 0.58, 0.59, 0.7])
-    monkeypatch.setattr(train, "accuracy", lambda params, X, y: next(scores) if len(X) < 200 else 0.0)
-    state = train.train(train.Config(epochs=6, n_iter_no_change=3, hidden=8, batch_size=64),
-                        data.load("mnist", tiny_data), log=lambda line: None)  # fmt: skip
+    monkeypatch.setattr(train, "accuracy", lambda net, params, X, y: next(scores) if len(X) < 200 else 0.0)
+    state = train.train(
+        train.Config(epochs=6, n_iter_no_change=3, hidden=8, batch_size=64),
+        data.load("mnist", tiny_data),
+        callbacks=[],
+    )
     assert state.epoch == 5  # the best validation score (epoch 2) is 3 epochs old after epoch 5
 
 
 def test_train_recipe_flags_override_single_values(cli, tiny_data, tmp_path):
     out = tmp_path / "m.npz"
-    r = cli("train", "--recipe", "best-plain", "--epochs", "1", "--hidden", "16", "--dropout", "0.1",
-            "--data-dir", str(tiny_data), "--out", str(out), "--quiet")  # fmt: skip
+    r = cli(
+        "train",
+        "--recipe",
+        "best-plain",
+        "--epochs",
+        "1",
+        "--hidden",
+        "16",
+        "--dropout",
+        "0.1",
+        "--data-dir",
+        str(tiny_data),
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     saved = modelfile.load(out)[1]["config"]
-    assert saved == {**dataclasses.asdict(recipes.config("best-plain")), "epochs": 1, "hidden": 16,
-                     "dropout": 0.1}  # fmt: skip
+    assert saved == {
+        **dataclasses.asdict(recipes.config("best-plain")),
+        "epochs": 1,
+        "hidden": 16,
+        "dropout": 0.1,
+    }
     r = cli("train", "--recipe", "best", "--resume", str(out), "--data-dir", str(tiny_data))
     assert r.returncode == 2 and r.stderr.startswith("justnumpy: error:") and len(r.stderr.splitlines()) == 1
     r = cli("train", "--recipe", "tallest", "--data-dir", str(tiny_data))
@@ -94,8 +123,17 @@ def test_train_recipe_flags_override_single_values(cli, tiny_data, tmp_path):
 
 def test_ladder_command_writes_table_csv_and_plot(cli, tiny_data, tmp_path):
     out = tmp_path / "ladder"
-    r = cli("ladder", "--quick", "--rungs", "seed,momentum,best", "--data-dir", str(tiny_data),
-            "--out", str(out), "--quiet")  # fmt: skip
+    r = cli(
+        "ladder",
+        "--quick",
+        "--rungs",
+        "seed,momentum,best",
+        "--data-dir",
+        str(tiny_data),
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("| rung | what changed | epochs | test accuracy | seconds | seed |")
     with (out / "ladder.csv").open() as f:

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from justnumpy import modelfile, network
+from justnumpy import network
 from justnumpy.errors import ModelFileError
+from justnumpy.files import modelfile
 
 
 def saved(tmp_path, **changes):

@@ -7,11 +7,12 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, make_dataset
 from PIL import Image
 
-from justnumpy import data, network, plots, train
+from justnumpy import data, network, train
 from justnumpy.errors import JustNumpyError
+from justnumpy.see import plots
+from tests.helpers import REPO, make_dataset
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def tiny_model(tmp_path_factory):
     """(params, history, X_test, y_test) of a small network trained on the synthetic digits."""
     raw = data.load("mnist", make_dataset(tmp_path_factory.mktemp("tiny")))
     config = train.Config(epochs=2, hidden=16, batch_size=50, validation_fraction=0.1)
-    state = train.train(config, raw, log=lambda line: None)
+    state = train.train(config, raw, callbacks=[])
     return state.params, state.history, raw[2], raw[3]
 
 
@@ -76,12 +77,12 @@ def test_confusion_matrix_counts_every_pair():
 def test_confusion_matrix_on_real_mnist(mnist_raw):
     X_train, y_train, X_test, y_test = mnist_raw
     config = train.Config(epochs=1, hidden=32, validation_fraction=0)
-    state = train.train(config, (X_train[:6000], y_train[:6000], X_test, y_test), log=lambda line: None)
+    state = train.train(config, (X_train[:6000], y_train[:6000], X_test, y_test), callbacks=[])
     A2 = plots.probabilities(state.params, X_test)
     cm = plots.confusion_matrix(y_test, A2.argmax(axis=1))
     assert cm.sum() == 10_000
     np.testing.assert_array_equal(cm.sum(axis=1), np.bincount(y_test, minlength=10))  # rows: true class
-    accuracy = train.accuracy(state.params, data.to_inputs(X_test), y_test.astype(np.intp))
+    accuracy = train.accuracy(network, state.params, data.to_inputs(X_test), y_test.astype(np.intp))
     assert np.trace(cm) / cm.sum() == pytest.approx(accuracy, abs=1e-12)
     assert 0.85 < accuracy < 1
 
@@ -118,7 +119,7 @@ def test_sample_is_seeded_and_picks_the_least_sure():
 
 
 def test_no_pyplot_and_no_display_needed(tmp_path):
-    code = "import sys, justnumpy.plots; print('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, justnumpy.see.plots; print('matplotlib.pyplot' in sys.modules)"
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "MPLCONFIGDIR": str(tmp_path)}
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr

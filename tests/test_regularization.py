@@ -77,20 +77,20 @@ def test_regularized_training_keeps_float32():
     assert all(v.dtype == np.float32 for v in [*cache.values(), *grads.values()])
 
 
-def test_small_init_is_the_starting_documents():
-    small = network.init_params(n_hidden=300, seed=3, init="small")
+@pytest.mark.parametrize("scale", [1.0, 0.01, 1e-4])
+def test_init_scale_draws_scale_times_a_standard_normal(scale):
+    scaled = network.init_params(n_hidden=300, seed=3, scale=scale)
     he = network.init_params(n_hidden=300, seed=3)
-    assert small["W1"].std() == pytest.approx(0.01, rel=0.02)
-    assert small["W2"].std() == pytest.approx(0.01, rel=0.1)
-    # The same random draws, only scaled: init changes the scale, not the seed's stream.
-    np.testing.assert_allclose(small["W1"] / 0.01, he["W1"] / np.sqrt(2 / 784), rtol=1e-5)
-    with pytest.raises(ValueError, match="unknown init"):
-        network.init_params(init="xavier")
+    assert scaled["W1"].std() == pytest.approx(scale, rel=0.02)
+    assert scaled["W2"].std() == pytest.approx(scale, rel=0.1)
+    # The same random draws, only scaled: the scale changes the size, not the seed's stream.
+    np.testing.assert_allclose(scaled["W1"] / scale, he["W1"] / np.sqrt(2 / 784), rtol=1e-5)
+    np.testing.assert_allclose(scaled["W2"] / scale, he["W2"] / np.sqrt(2 / 300), rtol=1e-5)
 
 
 def test_input_dropout_hides_pixels_reproducibly(tmp_path):
     from justnumpy import data, train
-    from tests.conftest import make_dataset
+    from tests.helpers import make_dataset
 
     mask = network.dropout_mask((400, 784), 0.2, np.random.default_rng(0), np.float64)
     assert mask.dtype == np.float64 and set(np.unique(mask)) == {0.0, 1.25}
@@ -99,7 +99,7 @@ def test_input_dropout_hides_pixels_reproducibly(tmp_path):
 
     def weights(input_dropout: float) -> np.ndarray:
         config = train.Config(epochs=1, batch_size=50, hidden=16, input_dropout=input_dropout)
-        return train.train(config, raw, log=lambda line: None).params["W1"]
+        return train.train(config, raw, callbacks=[]).params["W1"]
 
     with_dropout = weights(0.2)
     np.testing.assert_array_equal(with_dropout, weights(0.2))  # same seed, same masks, same bits

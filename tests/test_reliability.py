@@ -23,14 +23,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from justnumpy import data, modelfile, network, train
+from justnumpy import data, network, train
 from justnumpy.errors import DataError
-from tests.conftest import REPO, make_dataset
+from justnumpy.files import modelfile
+from justnumpy.training import checkpoint
+from tests.helpers import REPO, make_dataset
 
 
 def quiet_train(config: train.Config, folder: Path, out: Path | None, **kwargs) -> train.State:
-    return train.train(config, data.load("mnist", folder), out=str(out) if out else None,
-                       log=lambda line: None, **kwargs)  # fmt: skip
+    return train.train(
+        config, data.load("mnist", folder), out=str(out) if out else None, callbacks=[], **kwargs
+    )
 
 
 def assert_same_bits(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
@@ -75,7 +78,7 @@ def test_interrupted_mid_epoch_then_resumed_gives_the_same_bits(optimizer, tiny_
         f"interrupted in epoch 3 of 4, after batch 5 of 12; {part} holds epoch 2, the last one completed"
     )
     monkeypatch.setattr(network, "backward", backward)
-    resumed_config, state = train.load_checkpoint(str(part))
+    resumed_config, state = checkpoint.load(str(part))
     assert state.epoch == 2 and resumed_config == config
     resumed = quiet_train(resumed_config, tiny_data, part, state=state)
     assert_same_bits(full.params, resumed.params)
@@ -86,26 +89,10 @@ def test_interrupted_mid_epoch_then_resumed_gives_the_same_bits(optimizer, tiny_
     assert saved_full[1]["rng_state"] == saved_resumed[1]["rng_state"]
 
 
-def test_a_file_from_before_momentum_kept_lr_times_v_resumes_the_same(tiny_data, tmp_path):
-    """Files written before 27 Nov 2026 hold momentum's v, not u = lr·v and the last lr: converted."""
-    config = train.Config(epochs=3, hidden=16, batch_size=50, lr=0.1)
-    quiet_train(train.Config(**{**vars(config), "epochs": 1}), tiny_data, tmp_path / "new.npz")
-    params, meta, extra = modelfile.load(str(tmp_path / "new.npz"))
-    lr = extra["opt_lr"]
-    old = {k.replace("opt_u_", "opt_v_"): v / lr for k, v in extra.items() if k != "opt_lr"}  # v = u/lr
-    modelfile.save(str(tmp_path / "old.npz"), params, meta, old)
-    results = []
-    for name in ("new.npz", "old.npz"):
-        cfg, state = train.load_checkpoint(str(tmp_path / name), epochs=3)
-        results.append(quiet_train(cfg, tiny_data, None, state=state).params)
-    for k in results[0]:  # u = (u/lr)·lr only up to rounding, so the last bits may differ
-        np.testing.assert_allclose(results[1][k], results[0][k], rtol=1e-5, atol=1e-6, err_msg=k)
-
-
 def test_resume_to_a_different_total_follows_the_new_schedule(tiny_data, tmp_path):
     """Documented: the cosine curve depends on the total, so 2→4 epochs differs from a 4-epoch run."""
     quiet_train(train.Config(epochs=2, hidden=16, batch_size=50), tiny_data, tmp_path / "two.npz")
-    config, state = train.load_checkpoint(str(tmp_path / "two.npz"), epochs=4)
+    config, state = checkpoint.load(str(tmp_path / "two.npz"), epochs=4)
     stretched = quiet_train(config, tiny_data, None, state=state)
     straight = quiet_train(train.Config(epochs=4, hidden=16, batch_size=50), tiny_data, None)
     # Epoch 2 ended near lr 0 on the 2-epoch curve; epoch 3 jumps back up onto the 4-epoch curve.
@@ -144,8 +131,13 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
         "--lr",
         "0.05",
     ]
-    proc = subprocess.Popen([sys.executable, "-m", "justnumpy", *args, "--out", str(out)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "justnumpy", *args, "--out", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not out.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -166,7 +158,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
 
 SAVE_LOOP = """
 import sys
-from justnumpy import modelfile, network
+from justnumpy import network
+from justnumpy.files import modelfile
 path, pid_file = sys.argv[1], sys.argv[2]
 versions = [network.init_params(seed=s) for s in (1, 2)]
 for i in range(10**9):
@@ -183,8 +176,10 @@ def test_sigkill_during_saves_leaves_the_old_or_the_new_file(tmp_path):
     for _ in range(8):
         ready = tmp_path / "ready"
         ready.unlink(missing_ok=True)
-        proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SAVE_LOOP), str(path), str(ready)],
-                                env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(SAVE_LOOP), str(path), str(ready)],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
         deadline = time.monotonic() + 60
         while not ready.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -203,14 +198,15 @@ def test_sigkill_during_saves_leaves_the_old_or_the_new_file(tmp_path):
     for p in [*leftovers, lookalike]:
         os.utime(p, (time.time() - 3600, time.time() - 3600))
     modelfile.save(path, versions[0], {})
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".m.npz.abcdefgh.tmp", ".m.npz.not-ours.tmp",
-                                                                 "m.npz", "ready"])  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".m.npz.abcdefgh.tmp", ".m.npz.not-ours.tmp", "m.npz", "ready"]
+    )
 
 
 def test_ctrl_c_during_a_save_is_delivered_after_it():
     finished = []
     with pytest.raises(KeyboardInterrupt):
-        with train._ctrl_c_deferred():
+        with checkpoint.ctrl_c_deferred():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)  # the handler has run by now: it only took note
             finished.append(True)
@@ -246,9 +242,9 @@ def test_huge_learning_rate_stops_at_once_and_keeps_the_old_model(cli, tiny_data
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Warning" not in r.stderr, r.stderr
     where = r"training diverged at epoch 1, batch [1-4] of 5: a logit reached \S+"
-    advice = r"try a lower learning rate than 50, e\.g\. --lr 5"
+    why = "so the learning rate 50 is too high"
     assert re.fullmatch(
-        rf"justnumpy: error: {where}; {advice}; {re.escape(str(out))} was not changed\n", r.stderr
+        rf"justnumpy: error: {where}, {why}; {re.escape(str(out))} was not changed; try --lr 5\n", r.stderr
     )
     assert out.read_bytes() == before
 
@@ -315,12 +311,12 @@ def test_all_mirrors_wrong_is_one_clear_error_and_an_empty_cache(mirrors):
     message = str(error.value)
     assert message.startswith("could not download train-images-idx3-ubyte.gz of mnist")
     assert f"{base}bad/train-images-idx3-ubyte.gz: the file's SHA-256 is wrong (deleted)" in message
-    assert f"{base}empty/train-images-idx3-ubyte.gz: HTTP 404" in message and "--data-dir" in message
+    assert f"{base}empty/train-images-idx3-ubyte.gz: HTTP 404" in message and "JUSTNUMPY_DATA" in message
     assert not cache.exists() or list(cache.iterdir()) == []
 
 
 def test_download_failure_through_the_cli_is_one_line(mirrors, capsys, monkeypatch):
-    from justnumpy import cli
+    from justnumpy import commands as cli
 
     spec, base, cache, _ = mirrors
     spec["mirrors"] = [base + "bad/"]
@@ -328,4 +324,5 @@ def test_download_failure_through_the_cli_is_one_line(mirrors, capsys, monkeypat
     assert cli.main(["train", "--epochs", "1"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("justnumpy: error: could not download"), err
+    assert "--data-dir" in err  # the command line adds its own hint to the library's message
     assert not (cache.parent.parent / "model.npz").exists()

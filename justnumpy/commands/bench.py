@@ -17,39 +17,55 @@ from __future__ import annotations
 import argparse
 import json
 
-from justnumpy.commands import add_data_options, positive_int, show_progress
+from justnumpy.commands.options import add_data_options, positive_int, show_progress
 
 HELP = "measure training speed against PyTorch, scikit-learn and the FLOP floor"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy bench`."""
-    p.add_argument("--repeats", type=positive_int, default=3,
-                   help="timed epochs per contender after one warm-up (default %(default)s)")  # fmt: skip
-    p.add_argument("--examples", type=positive_int,
-                   help="rows per epoch (default 60000; 15000 for --sweep)")  # fmt: skip
-    p.add_argument("--batch-sizes", type=positive_int, nargs="+", default=[32, 128, 512], metavar="B",
-                   help="default: 32 128 512")  # fmt: skip
+    p.add_argument(
+        "--repeats",
+        type=positive_int,
+        default=3,
+        help="timed epochs per contender after one warm-up (default %(default)s)",
+    )
+    p.add_argument("--examples", type=positive_int, help="rows per epoch (default 60000; 15000 for --sweep)")
+    p.add_argument(
+        "--batch-sizes",
+        type=positive_int,
+        nargs="+",
+        default=[32, 128, 512],
+        metavar="B",
+        help="default: 32 128 512",
+    )
     p.add_argument("--no-baselines", action="store_true", help="skip PyTorch and scikit-learn")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    p.add_argument("--time-to-98", action="store_true",
-                   help="also time the default recipe to 98%% test accuracy on real MNIST")  # fmt: skip
+    p.add_argument(
+        "--time-to-98",
+        action="store_true",
+        help="also time the default recipe to 98%% test accuracy on real MNIST",
+    )
     p.add_argument("--sweep", metavar="DIR", help="instead: width and batch sweeps, written to DIR")
     add_data_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
     """Measure, then print the table (or JSON)."""
-    from justnumpy import bench
+    from justnumpy.measure import bench
 
     if args.sweep:
-        from justnumpy import sweep
+        from justnumpy.measure import sweep
 
         for path in sweep.run(args.sweep, n=args.examples or 15000, repeats=args.repeats):
             print(f"wrote {path}")
         return 0
-    result = bench.measure(n=args.examples or 60000, batches=tuple(args.batch_sizes), repeats=args.repeats,
-                           baselines=not args.no_baselines)  # fmt: skip
+    result = bench.measure(
+        n=args.examples or 60000,
+        batches=tuple(args.batch_sizes),
+        repeats=args.repeats,
+        baselines=not args.no_baselines,
+    )
     if args.time_to_98:
         from justnumpy import data
 
@@ -73,8 +89,7 @@ def table(r: dict) -> str:
         f"{r['n_examples']} random MNIST-shaped examples, 784-{r['hidden']}-10, float32, "
         f"{r['epoch_gflop']:.1f} GFLOP/epoch; median of {r['repeats']} epochs (min–max), interleaved",
         f"{m['cpu']}, {m['cores']} cores, numpy {m['numpy']}, {m['blas']} kernel {m['blas_kernel']}, "
-        f"torch {m['torch'] or 'absent'}, scikit-learn {m['sklearn'] or 'absent'}; "
-        f"load average {m['load_average_before']:.1f} → {m['load_average_after']:.1f}",
+        f"torch {m['torch'] or 'absent'}, scikit-learn {m['sklearn'] or 'absent'}",
         "",
         f"{'batch':>5} {'thr':>3}  {'justnumpy s/epoch':<24}{'torch s/epoch':<24}{'ratio':>6}  "
         f"{'floor s':>8}  {'of floor':>8}  {'GFLOP/s':>7}",
@@ -90,6 +105,8 @@ def table(r: dict) -> str:
     lines += [
         "",
         f"scikit-learn MLPClassifier, batch 128: {_s(r['sklearn_spread'])}",
+        f"augmented epoch (every image distorted, batch 128): {_s(r.get('augmented_spread'))}"
+        + (f", {r['augmented_to_plain']:.2f}× the plain one" if r.get("augmented_to_plain") else ""),
         f"floor = the five matrix products alone on the step's shapes; biggest square product: "
         f"{r['peak_gemm_gflops']:.0f} GFLOP/s",
         f"peak memory NumPy held during one epoch: {r['peak_memory_mb']:.1f} MB on top of the data; "
@@ -98,6 +115,8 @@ def table(r: dict) -> str:
     if "time_to_98" in r:
         t = r["time_to_98"]
         reached = f"{t['seconds']:.1f} s (epoch {t['epoch']})" if t["seconds"] else "not reached"
-        lines.append(f"default recipe on real MNIST: 98% test accuracy after {reached}; "
-                     f"final {t['final_test_acc']:.2%} after {t['total_seconds']:.1f} s")  # fmt: skip
+        lines.append(
+            f"default recipe on real MNIST: 98% test accuracy after {reached}; "
+            f"final {t['final_test_acc']:.2%} after {t['total_seconds']:.1f} s"
+        )
     return "\n".join(lines)

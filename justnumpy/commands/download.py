@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import show_progress
+from justnumpy.commands.options import show_progress
 
 HELP = "fetch MNIST or Fashion-MNIST and verify it"
 

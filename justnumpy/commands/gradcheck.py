@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import positive_int
+from justnumpy.commands.options import positive_int
 
 HELP = "verify backprop against finite differences"
 TOLERANCE = 1e-6

@@ -1,9 +1,10 @@
 """Draw pictures of a saved model: training curves, confusion matrix, hidden units, mistakes.
 
 Writes into --out (default: plots/):
-  training-curves.png      loss and train/validation/test accuracy per epoch
+  training-curves.png      loss, train/validation/test accuracy and dead hidden units per epoch
   confusion-matrix.png     test images counted by (true class, predicted class)
-  hidden-units.png         each hidden unit's 784 input weights (a column of W1) as a 28×28 image
+  hidden-units.png         each hidden unit's 784 input weights (a column of W1) as a 28×28 image,
+                           the dead ones (0 for every test image) framed in black
   confident-mistakes.png   the wrong answers the network was most sure of
   sample-predictions.png   random test images with the ten probabilities the network gives them
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands import add_data_options
+from justnumpy.commands.options import add_data_options, load_model_and_test_set
 
 HELP = "draw training curves, confusion matrix, hidden units and mistakes as PNGs"
 
@@ -30,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def write_plots(params: dict, history: dict | None, raw_test: tuple, dataset: str, out: str) -> None:
     """Draw every picture of a model into `out` and print each file's path (shared with `train --plots`)."""
-    from justnumpy import plots
+    from justnumpy.see import plots
 
     X_test, y_test = raw_test
     for path in plots.write_all(params, history, X_test, y_test, dataset, out).values():
@@ -39,10 +40,7 @@ def write_plots(params: dict, history: dict | None, raw_test: tuple, dataset: st
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and the test set it belongs to; write the PNGs and print their paths."""
-    from justnumpy import data, modelfile
 
-    params, meta, _ = modelfile.load(args.model)
-    dataset = args.dataset or meta.get("dataset", "mnist")
-    _, _, X_test, y_test = data.load(dataset, args.data_dir)
+    params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
     write_plots(params, meta.get("history"), (X_test, y_test), dataset, args.out)
     return 0

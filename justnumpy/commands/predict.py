@@ -4,10 +4,17 @@ Each image is prepared the way MNIST was (see justnumpy/images.py): made graysca
 background is light, cropped to the ink, scaled to 20 px and centred by its centre of mass in 28×28.
 --show-input writes that 28×28 (enlarged 10×) as a PNG, to see what the network actually saw.
 
+A model trained by this version also says when an image does not look like a digit at all (a
+letter, a scribble, a photo of a shoe), however sure the softmax is: its novelty score is the share
+of the image that the training images of the digit it was read as cannot explain (novelty.py), and
+above the model's threshold the line says "does not look like a digit". Older model files have no
+detector; their answers carry null there.
+
 An image that cannot be read, or holds no digit (blank), gets a `justnumpy: error:` line on stderr;
-the others are still classified, and the exit status is 1. With --json, such an image's entry has
-"digit": null, "probabilities": null and an "error" message; with --show-input, a good image's entry
-also has "input_png", the file written.
+the others are still classified, and the exit status is 1. With --json, each entry has "path",
+"digit", "probabilities" (10), "not_a_digit" (true, false, or null without a detector) and
+"novelty_score"; an unreadable image's entry has nulls and an "error" message; with --show-input,
+a good image's entry also has "input_png", the file written.
 
 examples:
   justnumpy predict model.npz my-seven.jpg
@@ -30,16 +37,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
-    p.add_argument("--show-input", metavar="DIR",
-                   help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png")  # fmt: skip
+    p.add_argument(
+        "--show-input",
+        metavar="DIR",
+        help="write the 28×28 the network saw, enlarged, to DIR/<name>.input.png",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Classify every image; print the digit, its probability and the top 3 (or JSON)."""
-    from justnumpy import images, modelfile, network
+    from justnumpy import network, novelty
     from justnumpy.errors import ImageError
+    from justnumpy.files import images, modelfile
 
-    params, _, _ = modelfile.load(args.model)
+    params, meta, extra = modelfile.load(args.model)
+    detector = modelfile.read_detector(meta, extra, args.model)  # None for files without one
     show_dir = _prepare_folder(args.show_input) if args.show_input else None
     results = []
     for path in args.images:
@@ -47,11 +59,23 @@ def run(args: argparse.Namespace) -> int:
             x = images.preprocess(path)  # (784,) in [0, 1]
         except ImageError as e:
             sys.stderr.write(f"justnumpy: error: {e}\n")
-            results.append({"path": path, "digit": None, "probabilities": None, "error": str(e)})
+            unread = {"digit": None, "probabilities": None, "not_a_digit": None, "novelty_score": None}
+            results.append({"path": path, **unread, "error": str(e)})
             continue
-        probabilities = network.forward(params, x[None, :].astype(params["W1"].dtype))["A2"][0]  # (10,)
-        results.append({"path": path, "digit": int(probabilities.argmax()),
-                        "probabilities": [float(p) for p in probabilities]})  # fmt: skip
+        X = x[None, :].astype(params["W1"].dtype)  # (1, 784): a batch of one
+        probabilities = network.forward(params, X)["A2"][0]  # (10,)
+        score = float(novelty.score(detector, params, X)[0]) if detector is not None else None
+        flagged = None if score is None else score > float(detector["threshold"])
+        digit, probabilities = int(probabilities.argmax()), [float(p) for p in probabilities]
+        results.append(
+            {
+                "path": path,
+                "digit": digit,
+                "probabilities": probabilities,
+                "not_a_digit": flagged,
+                "novelty_score": score,
+            }
+        )
         if show_dir is not None:
             results[-1]["input_png"] = str(_write_new(show_dir, Path(path).stem, images.to_png(x)))
     if args.json:
@@ -59,15 +83,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         for r in results:
             if r["digit"] is not None:
-                print(_describe(r))
+                print(_describe(r, detector))
     return 1 if any(r["digit"] is None for r in results) else 0
 
 
-def _describe(result: dict) -> str:
-    """One line: `path: 7 (98.1%)   top 3: 7 98.1%, 1 1.2%, 9 0.3%   [seen: file]`."""
+def _describe(result: dict, detector: dict | None) -> str:
+    """One line: `path: 7 (98.1%)   top 3: 7 98.1%, 1 1.2%, 9 0.3%   [seen: file]`.
+
+    When the image does not look like a digit, the guess is kept and says so:
+    `path: 4 (93.1%), but it does not look like a digit (novelty 0.41 > 0.29)   top 3: ...`.
+    """
     p = result["probabilities"]
     top = sorted(range(10), key=lambda k: -p[k])[:3]
-    line = f"{result['path']}: {result['digit']} ({p[result['digit']]:.1%})   top 3: "
+    line = f"{result['path']}: {result['digit']} ({p[result['digit']]:.1%})"
+    if result["not_a_digit"]:
+        threshold = float(detector["threshold"])
+        line += (
+            f", but it does not look like a digit (novelty {result['novelty_score']:.2f} > {threshold:.2f})"
+        )
+    line += "   top 3: "
     line += ", ".join(f"{k} {p[k]:.1%}" for k in top)
     return line + (f"   seen: {result['input_png']}" if "input_png" in result else "")
 

@@ -1,8 +1,12 @@
-"""Open a local web page where you draw a digit and watch the network read it, live.
+"""Open a local web page where you draw a digit and watch the network read it, or train a new one.
 
-The page shows the 28×28 input the network sees (your drawing prepared the way MNIST was), the ten
-probabilities, and the activations of the hidden layer. The forward pass runs here, in Python, with
-justnumpy's own NumPy network.
+Draw: the page shows your drawing prepared the way MNIST was, step by step, the ten
+probabilities, the activations of the hidden layer, and whether the drawing looks like a digit at
+all; "teach it" shows one backward pass and one gradient step on your drawing. Train: choose the
+settings, start, and watch the loss, the accuracies and the hidden units' weights change while
+the same loop as `justnumpy train` runs here; the Draw view then reads with the new network, and
+you can download it as a model file. Training reads MNIST as `justnumpy train` does (--data-dir,
+$JUSTNUMPY_DATA, or the download cache); it is loaded at the first training.
 
 The server is Flask's built-in (werkzeug) development server: fine for one person on this machine,
 not for the internet. It listens on 127.0.0.1 only, unless --host says otherwise.
@@ -17,7 +21,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "draw a digit in your browser and watch the network read it"
+from justnumpy.commands.options import add_data_options, load_data
+
+HELP = "draw a digit in your browser and watch the network read it, or train one and watch it learn"
 
 
 def port_number(text: str) -> int:
@@ -34,9 +40,11 @@ def port_number(text: str) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy serve`."""
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default %(default)s: only this machine)")  # fmt: skip
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s: only this machine)"
+    )
     p.add_argument("--port", type=port_number, default=8000, help="default %(default)s; 0 picks a free port")
+    add_data_options(p, with_dataset=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,11 +54,13 @@ def run(args: argparse.Namespace) -> int:
 
     from werkzeug.serving import make_server
 
-    from justnumpy import modelfile, web
+    from justnumpy import web
     from justnumpy.errors import JustNumpyError
+    from justnumpy.files import modelfile
 
-    params, _, _ = modelfile.load(args.model)
-    app = web.create_app(params, model_name=Path(args.model).name)
+    params, meta, extra = modelfile.load(args.model)
+    model = web.model_from_file(params, meta, extra, Path(args.model).name)
+    app = web.create_app(model, training_data=lambda: load_data("mnist", args))
     # Bind the socket ourselves: werkzeug would print its own message and exit on a taken port.
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:

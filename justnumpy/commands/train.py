@@ -1,30 +1,30 @@
 """Train the network on MNIST (or Fashion-MNIST) and save it.
 
-With no options: the default recipe (784-256-10, He init, momentum 0.9, cosine-decayed
-learning rate 0.2, batch 128, 5 epochs), which reaches about 98% test accuracy. The file is
-rewritten after every epoch, so an interrupted run keeps its last finished epoch; continue it
-with --resume.
+With no options: the default recipe (784-256-10, He init, momentum 0.9, a learning rate of 0.2
+that glides along a cosine to 0, batch 128, 5 epochs), about 98% test accuracy in a few seconds.
+The model file is rewritten after every epoch, so an interrupted run keeps its last finished
+epoch; continue it with --resume. An existing justnumpy model at --out is replaced; any other
+file there is never overwritten: training refuses to start.
 
---out policy: the file is written atomically after every epoch (a killed run leaves the old or
-the new file, never half of one). An existing justnumpy model at --out is replaced; any other
-file there (a photo.npz, a text file, something unreadable) is never overwritten: training
-refuses to start.
+--resume M --epochs N continues to a total of N epochs; with the N the run was started with, the
+result is bit-identical to a run that was never interrupted. The dataset, --hidden, --optimizer,
+--seed and --validation-fraction of a resumed run cannot change.
 
---resume M --epochs N continues to a total of N epochs. With the N the run was started with,
-the result is bit-identical to a run that was never interrupted. A different N stretches the
-cosine schedule to the new total (the learning rate jumps to that curve), so the result then
-matches no uninterrupted run. The dataset, --hidden, --optimizer, --seed and
---validation-fraction of a resumed run cannot change. Ctrl-C stops with exit status 130 and says
-which epoch the file holds; a diverging run stops with status 1 and keeps its last good epoch.
+--recipe NAME starts from a named recipe of the accuracy ladder (see `justnumpy ladder`); options
+given next to it override single settings. --network FILE.py trains your own network.py (see
+`justnumpy exercise`) with the same data, loop and recipe.
 
---recipe NAME starts from a named recipe of the accuracy ladder instead (see `justnumpy ladder`);
-options given next to it still override single settings.
+While it trains, the doctor prints a `hint:` line when it sees a symptom of a run going wrong
+(inputs not in [0, 1], a first loss far above ln 10, a loss that rises or crawls, accuracy near
+chance, many dead hidden units, overfitting), with the options that treat it; the hints are also
+kept in the model file's history. --quiet silences them. docs/learn.md shows each one.
 
 examples:
   justnumpy train
   justnumpy train --recipe best-plain --seed 1
-  justnumpy train --recipe best --epochs 80 --out best.npz
   justnumpy train --epochs 10 --lr 0.05 --optimizer adam --out adam.npz
+  justnumpy train --init-scale 1          # provoke the doctor: weights far too large
+  justnumpy train --lr 2 --optimizer sgd  # provoke the doctor: steps far too large
   justnumpy train --resume model.npz --epochs 8
   justnumpy train --plots plots/
 """
@@ -32,10 +32,14 @@ examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
 
-from justnumpy.commands import (
+from justnumpy.commands.options import (
     add_data_options,
     fraction,
+    load_data,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -45,68 +49,152 @@ from justnumpy.commands import (
 
 HELP = "train the network and save it to a .npz model file"
 
+# The settings the doctor's advice speaks of, and the options that change them: a hint printed
+# here ends with the options it is about, e.g. "(options: --lr)".
+ADVICE_OPTIONS = {
+    "learning rate": "--lr",
+    "init scale": "--init-scale",
+    "dropout": "--dropout",
+    "augmentation": "--augment",
+    "fewer epochs": "--epochs",
+}
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `justnumpy train`; unset ones come from the recipe (or the resumed file)."""
-    from justnumpy import augment, network, recipes
+    """Options of `justnumpy train`: one per setting of train.Config, its default shown from there."""
+    from justnumpy import augment, optim
+    from justnumpy.data import DATASETS
+    from justnumpy.training import recipes
+    from justnumpy.training.config import Config
 
-    add_data_options(p, dataset_default=None)
+    defaults = Config()
+    # Config field → (argparse options, what it does). The defaults come from Config itself.
+    settings = {
+        "dataset": ({"choices": sorted(DATASETS)}, "which images to learn"),
+        "epochs": ({"type": positive_int}, "total epochs to train"),
+        "batch_size": ({"type": positive_int}, "examples per optimizer step"),
+        "lr": ({"type": positive_float}, "learning rate at the start"),
+        "optimizer": ({"choices": list(optim.OPTIMIZERS)}, "how the gradients move the weights"),
+        "momentum": ({"type": fraction}, "momentum μ of the momentum optimizer"),
+        "schedule": ({"choices": optim.SCHEDULES}, "how the learning rate changes over the run"),
+        "hidden": ({"type": positive_int}, "hidden units"),
+        "seed": ({"type": non_negative_int}, "random seed for weights, split, order and dropout"),
+        "validation_fraction": ({"type": fraction}, "share of training images held out for validation"),
+        "init_scale": (
+            {"type": positive_float, "metavar": "S"},
+            "draw every weight as S·N(0, 1) instead of He",
+        ),
+        "weight_decay": ({"type": non_negative_float}, "L2 strength λ"),
+        "dropout": ({"type": fraction}, "probability of silencing each hidden unit"),
+        "input_dropout": ({"type": fraction}, "probability of hiding each input pixel"),
+        "augment": ({"choices": augment.KINDS}, "random distortions of the training images"),
+        "n_iter_no_change": (
+            {"type": positive_int, "metavar": "N"},
+            "stop after N epochs without a better validation accuracy",
+        ),
+    }
     start = p.add_mutually_exclusive_group()
     start.add_argument("--recipe", choices=recipes.RECIPES, help="start from this named recipe")
-    p.add_argument("--epochs", type=positive_int, help="total epochs to train (default 5)")
-    p.add_argument("--batch-size", type=positive_int, help="examples per step (default 128)")
-    p.add_argument("--lr", type=positive_float, help="learning rate (default 0.2)")
-    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default: momentum")
-    p.add_argument("--schedule", choices=["constant", "cosine"], help="default: cosine")
-    p.add_argument("--hidden", type=positive_int, help="hidden units (default 256)")
-    p.add_argument(
-        "--seed", type=non_negative_int, help="random seed for init, split and shuffling (default 0)"
-    )
-    p.add_argument("--validation-fraction", type=fraction,
-                   help="share of training images held out for validation (default 0.05)")  # fmt: skip
-    p.add_argument("--init", choices=network.INITS, help="weight initialisation (default he)")
-    p.add_argument("--weight-decay", type=non_negative_float, help="L2 strength (default 0)")
-    p.add_argument("--dropout", type=fraction, help="hidden-unit dropout probability (default 0)")
-    p.add_argument("--input-dropout", type=fraction, help="input-pixel dropout probability (default 0)")
-    p.add_argument("--augment", choices=augment.KINDS, help="training-image distortions (default none)")
-    p.add_argument("--n-iter-no-change", type=positive_int, metavar="N",
-                   help="stop after N epochs without a better validation accuracy (default off)")  # fmt: skip
-    p.add_argument("--out", help="model file to write (default: model.npz, or the --resume file); "
-                                 "never overwrites a file that is not a justnumpy model")  # fmt: skip
     start.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    for name, (options, text) in settings.items():
+        default = getattr(defaults, name)
+        shown = "He, √(2/fan_in)" if name == "init_scale" else ("off" if default is None else default)
+        p.add_argument("--" + name.replace("_", "-"), **options, help=f"{text} (default: {shown})")
+    p.add_argument("--network", metavar="FILE.py", help="train your own network module instead of network.py")
+    p.add_argument(
+        "--out",
+        help="model file to write (default: model.npz, or the --resume file); "
+        "never overwrites a file that is not a justnumpy model",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no per-epoch lines, no hints")
     p.add_argument(
         "--plots", metavar="DIR", help="after training, draw the `justnumpy plot` pictures into DIR"
     )
+    add_data_options(p, with_dataset=False)
+    p.set_defaults(settings=list(settings))
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch and the final test accuracy; write the model file."""
-    from justnumpy import data, modelfile, recipes, train
+    from justnumpy import network, train
+    from justnumpy.errors import JustNumpyError
+    from justnumpy.files import modelfile
+    from justnumpy.training import callbacks, checkpoint, recipes
 
-    names = ["dataset", "epochs", "batch_size", "lr", "optimizer", "schedule", "hidden", "seed",
-             "validation_fraction", "init", "weight_decay", "dropout", "input_dropout", "augment",
-             "n_iter_no_change"]  # fmt: skip
-    overrides = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in args.settings if getattr(args, k) is not None}
     if args.resume:
-        config, state = train.load_checkpoint(args.resume, **overrides)
+        config, state = checkpoint.load(args.resume, **overrides)
     elif args.recipe:
         config, state = recipes.config(args.recipe, **overrides), None
     else:
         config, state = train.Config(**overrides), None
     config.validate()
     if state is not None and state.epoch >= config.epochs:
-        print(f"{args.resume} already holds {state.epoch} epochs; pass --epochs N with N > {state.epoch} "
-              "to train further")  # fmt: skip
+        print(
+            f"{args.resume} already holds {state.epoch} epochs; pass --epochs N with N > {state.epoch} "
+            "to train further"
+        )
         return 0
+    net = network
+    if args.network and args.resume:
+        raise JustNumpyError(
+            "--resume continues a run of justnumpy's own network; --network starts a new run"
+        )
+    if args.network:
+        from justnumpy.exercise import load_network
+
+        with their_code(args.network):
+            net = load_network(args.network)
     out = args.out or args.resume or "model.npz"
-    modelfile.check_writable(out)  # before the data loads: a bad --out fails at once
-    raw = data.load(config.dataset, args.data_dir, progress=show_progress(args))
-    log = (lambda line: None) if args.quiet else print
-    state = train.train(config, raw, out=out, state=state, progress=show_progress(args), log=log)
+    try:
+        modelfile.check_writable(out)  # before the data loads: a bad --out fails at once
+    except JustNumpyError as e:
+        raise JustNumpyError(f"{e}; choose another --out") from None
+    raw = load_data(config.dataset, args)
+    progress = show_progress(args)
+    listeners = [] if args.quiet else [callbacks.Printer(lambda line: say(with_options(line), progress))]
+    if progress:
+        listeners.insert(0, callbacks.ProgressBar())
+    try:
+        with their_code(args.network):
+            state = train.train(config, raw, net=net, out=out, state=state, callbacks=listeners)
+    except train.TrainingDiverged as e:
+        mine = f", or let `justnumpy check {args.network}` check your gradients" if args.network else ""
+        raise JustNumpyError(f"{e}; try --lr {e.lr / 10:g}{mine}") from None
     print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {state.epoch} epochs; saved {out}")
     if args.plots:
         from justnumpy.commands.plot import write_plots
 
         write_plots(state.params, state.history, raw[2:], config.dataset, args.plots)
     return 0
+
+
+@contextlib.contextmanager
+def their_code(network_file: str | None) -> Iterator[None]:
+    """A problem in the learner's --network file: the lines of their code it came from, then the error."""
+    from justnumpy.errors import JustNumpyError
+    from justnumpy.exercise.learner import LearnerError
+
+    try:
+        yield
+    except LearnerError as e:
+        sys.stderr.write("".join(line + "\n" for line in e.details))
+        raise JustNumpyError(
+            f"{e.summary}; `justnumpy check {network_file}` checks it step by step"
+        ) from None
+
+
+def with_options(line: str) -> str:
+    """A `hint:` line with the options it speaks of appended; any other line as it is."""
+    options = [flag for words, flag in ADVICE_OPTIONS.items() if words in line]
+    return f"{line} (options: {', '.join(options)})" if line.startswith("hint: ") and options else line
+
+
+def say(line: str, progress: bool) -> None:
+    """Print a line; above the progress bar (not through it) while one is drawn."""
+    if progress:
+        from tqdm.auto import tqdm
+
+        tqdm.write(line)
+    else:
+        print(line)

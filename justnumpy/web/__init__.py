@@ -1,33 +1,72 @@
-"""The draw-a-digit page: a small Flask app around the project's own network.
+"""The page of `justnumpy serve`: a small Flask app around the project's own network.
 
-    GET  /              the page (static/index.html, app.js, style.css, shipped in the package)
+Two views: Draw (this module's routes, and "teach it", teach.py) and Train (train_routes.py,
+trainer.py). The model both read and replace is served.py's.
+
+    GET  /              the page (static/index.html, app.js, train.js, style.css, in the package)
+    GET  /api/model     the model the Draw view reads: {"name", "hidden", "accuracy", "source", "detector"}
     POST /api/predict   body: the drawing as PNG bytes (Content-Type: image/png)
-                        200 → {"digit", "probabilities" (10), "input" (28×28), "hidden" (H)}
+                        200 → {"digit", "probabilities" (10), "input" (28×28), "hidden" (H),
+                               "stages": {"ink", "crop", "scaled", "field"} (PNG data URLs),
+                               "not_a_digit" (bool, null without a detector), "novelty_score",
+                               "novelty_threshold"}
                         4xx → {"error": "...", "code": "..."}; a blank drawing is 422 "no_digit"
+    POST /api/teach?label=Y[&lr=R][&apply=1]
+                        body: the drawing as PNG. One backward pass and one SGD step on it with
+                        true digit Y (teach.py): loss before and after, dZ2, the most blamed
+                        hidden units. The served model changes only with apply=1.
 
 The page only draws; the image goes through images.preprocess and network.forward in Python,
 exactly as `justnumpy predict` does, so what the page shows is what the command line computes.
+The Train view's routes (POST /api/train, GET /api/train/events, ...) are listed in train_routes.py.
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import math
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from flask import Flask, jsonify, request, send_from_directory
+from PIL import Image
 from werkzeug.exceptions import HTTPException
 
-from justnumpy import images, network
+from justnumpy import network, novelty
 from justnumpy.errors import ImageError, NoDigitError
+from justnumpy.files import images
+from justnumpy.web import teach
+from justnumpy.web.served import Model, Served, model_from_file
+from justnumpy.web.train_routes import add_training_routes
+
+__all__ = ["Model", "create_app", "model_from_file"]
 
 STATIC = Path(__file__).parent / "static"
 MAX_BYTES = 2 * 1024 * 1024  # a 280×280 drawing is a few kB; anything near 2 MB is not one
+MAX_TEACH_LR = 10.0  # a single step larger than this only shows a blow-up
 
 
-def create_app(params: network.Params, model_name: str = "model") -> Flask:
-    """A Flask app that classifies drawings with `params` (W1 b1 W2 b2)."""
+def create_app(
+    model: Model | network.Params,
+    model_name: str = "model",
+    training_data: Callable[[], tuple[np.ndarray, ...]] | None = None,
+) -> Flask:
+    """A Flask app that classifies drawings with `model` (a Model, or bare params W1 b1 W2 b2).
+
+    `training_data()` returns MNIST as data.load does, for the Train view; it is called once, at
+    the first training. Without it, POST /api/train answers 503.
+    """
+    if not isinstance(model, Model):
+        model = Model(params=model, name=model_name)
+    served = Served(model)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES  # bigger bodies are refused with 413 before reading
+    app.extensions["justnumpy"] = served
+    add_training_routes(app, served, training_data, _error)
 
     @app.get("/")
     def index():
@@ -35,29 +74,76 @@ def create_app(params: network.Params, model_name: str = "model") -> Flask:
 
     @app.get("/api/model")
     def model_info():
-        return jsonify({"name": model_name, "hidden": int(params["W1"].shape[1])})
+        return jsonify(served.model.describe())
 
     @app.post("/api/predict")
     def predict():
-        if request.mimetype != "image/png":
-            return _error(415, "unsupported_type", f"send the drawing as image/png, not {request.mimetype!r}")
-        body = request.get_data(cache=False)
-        if not body:
-            return _error(400, "empty", "the request body is empty; send the drawing as PNG bytes")
-        try:
-            x = images.preprocess(body, name="drawing")  # (784,) in [0, 1]
-        except NoDigitError as e:
-            return _error(422, "no_digit", str(e))
-        except ImageError as e:
-            return _error(400, "bad_image", str(e))
-        cache = network.forward(params, x[None, :].astype(params["W1"].dtype))  # Z1 A1 Z2 A2, batch of 1
+        stages = _drawing_stages()
+        if not isinstance(stages, dict):
+            return stages  # an error answer
+        m = served.model  # one consistent model for this request
+        x = stages["field"].reshape(images.SIDE * images.SIDE)  # (784,) in [0, 1]
+        X = x[None, :].astype(m.params["W1"].dtype)  # (1, 784): a batch of one
+        cache = network.forward(m.params, X)  # Z1 A1 Z2 A2
         probabilities = cache["A2"][0]  # (10,)
-        return jsonify({
-            "digit": int(probabilities.argmax()),
-            "probabilities": probabilities.astype(float).tolist(),
-            "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
-            "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
-        })  # fmt: skip
+        score = float(novelty.score(m.detector, m.params, X)[0]) if m.detector is not None else None
+        threshold = float(m.detector["threshold"]) if m.detector is not None else None
+        return jsonify(
+            {
+                "digit": int(probabilities.argmax()),
+                "probabilities": probabilities.astype(float).tolist(),
+                "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
+                "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
+                "stages": {k: _png_data_url(v) for k, v in stages.items()},
+                "not_a_digit": None if score is None else score > threshold,
+                "novelty_score": score,
+                "novelty_threshold": threshold,
+            }
+        )
+
+    @app.post("/api/teach")
+    def teach_it():
+        m = served.model
+        try:
+            y = int(request.args.get("label", ""))
+            lr = float(request.args.get("lr", m.lr))
+        except ValueError:
+            return _error(
+                400, "bad_label", "give the true digit as ?label=0..9 (and lr, if any, as a number)"
+            )
+        if not 0 <= y <= 9:
+            return _error(400, "bad_label", f"the true digit must be 0 to 9, got {y}")
+        if not (math.isfinite(lr) and 0 < lr <= MAX_TEACH_LR):
+            return _error(
+                400, "bad_lr", f"the learning rate must be > 0 and at most {MAX_TEACH_LR:g}, got {lr}"
+            )
+        stages = _drawing_stages()
+        if not isinstance(stages, dict):
+            return stages
+        x = stages["field"].reshape(images.SIDE * images.SIDE)
+        step = teach.one_step(m.params, x, y, lr)
+        applied = request.args.get("apply") in ("1", "true")
+        if applied and not served.swap(replace(m, params=step["stepped"], source="taught on this page"), m):
+            return _error(
+                409, "model_changed", "the model changed meanwhile (a training ended); draw and teach again"
+            )
+        blamed = [_unit(m.params, step, int(j)) for j in step["blamed"]]
+        return jsonify(
+            {
+                "label": y,
+                "lr": lr,
+                "applied": applied,
+                "guess": int(step["A2"].argmax()),
+                "A2": step["A2"].astype(float).tolist(),
+                "loss": step["loss"],
+                "dZ2": step["dZ2"].astype(float).tolist(),
+                "fired": step["fired"],
+                "hidden": len(step["dZ1"]),
+                "blamed": blamed,
+                "A2_after": step["A2_after"].astype(float).tolist(),
+                "loss_after": step["loss_after"],
+            }
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
@@ -73,6 +159,40 @@ def create_app(params: network.Params, model_name: str = "model") -> Flask:
         return _error(500, "internal", "internal error; see the server's log")
 
     return app
+
+
+def _unit(params: network.Params, step: dict[str, Any], j: int) -> dict[str, Any]:
+    """One blamed hidden unit for the page: its dZ1, dA1, A1 and its 784 input weights W1[:, j]."""
+    weights = np.round(params["W1"][:, j], 4).astype(float).tolist()  # (784,): shown as a 28×28 tile
+    return {
+        "unit": j,
+        "dZ1": float(step["dZ1"][j]),
+        "dA1": float(step["dA1"][j]),
+        "A1": float(step["A1"][j]),
+        "weights": weights,
+    }
+
+
+def _drawing_stages():
+    """The request's PNG body through images.stages, or the error answer to return."""
+    if request.mimetype != "image/png":
+        return _error(415, "unsupported_type", f"send the drawing as image/png, not {request.mimetype!r}")
+    body = request.get_data(cache=False)
+    if not body:
+        return _error(400, "empty", "the request body is empty; send the drawing as PNG bytes")
+    try:
+        return images.stages(body, name="drawing")  # ink, crop, scaled, field
+    except NoDigitError as e:
+        return _error(422, "no_digit", str(e))
+    except ImageError as e:
+        return _error(400, "bad_image", str(e))
+
+
+def _png_data_url(picture: np.ndarray) -> str:
+    """A gray picture (h, w) in [0, 1] → a data: URL of its PNG, for an <img> on the page."""
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(picture, 0, 1) * 255).round().astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _error(status: int, code: str, message: str):

@@ -1,12 +1,34 @@
-"""Fixtures for the "your own digit" tests: models, drawings, and MNIST digits turned into photos."""
+"""Fixtures for the "your own digit" tests: models, and the page served to a real browser.
+
+The browser tests use Debian's Chromium (/usr/bin/chromium), driven by Playwright: Playwright's own
+browser download cannot work here (`apt-get install chromium`; .ci/run does it). Without it they
+are skipped, except in CI. Each browser test module gets its own `justnumpy serve` process.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from justnumpy import modelfile, network
+from justnumpy import network
+from justnumpy.files import modelfile
+from tests.helpers import REPO
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +37,53 @@ def random_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("random-model") / "random.npz"
     modelfile.save(out, network.init_params(n_hidden=32, seed=0), {"dataset": "mnist", "hidden": 32})
     return out
+
+
+@pytest.fixture(scope="module")
+def server_url(default_model, tmp_path_factory):
+    """`justnumpy serve MODEL --port 0` in a subprocess; the URL it prints (the port it got)."""
+    log = tmp_path_factory.mktemp("serve") / "requests.log"  # werkzeug logs each request to stderr
+    with open(log, "w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "justnumpy", "serve", str(default_model), "--port", "0"],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        line = proc.stdout.readline() if ready else ""
+        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert match, f"server did not start: {line!r} {log.read_text()}"
+        yield match.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI; .ci/run must apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    """A fresh page on this module's server; the test fails on any JavaScript error."""
+    page = browser.new_page(viewport={"width": 1000, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server_url)
+    yield page
+    page.close()
+    assert not errors, errors  # no JavaScript errors along the way

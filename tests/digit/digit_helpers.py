@@ -1,4 +1,4 @@
-"""Helpers for the "your own digit" tests: MNIST digits turned into photos, drawn digits, checks."""
+"""Helpers for the "your own digit" tests: drawn digits, encoding, checks (photos: images.mnist_as_photo)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,6 @@ import io
 
 import numpy as np
 from PIL import Image, ImageDraw
-
-
-def mnist_as_photo(image: np.ndarray, rng: np.random.Generator, fmt: str = "JPEG", scale: int = 10) -> bytes:
-    """An MNIST image (28, 28) uint8 → bytes of a black-on-white RGB file, upscaled, placed off-centre.
-
-    This is what a user's scan or screenshot looks like, and everything preprocessing must undo.
-    """
-    side = 28 * scale
-    big = Image.fromarray(255 - image).resize((side, side), Image.Resampling.BILINEAR)
-    width = side + int(rng.integers(side // 2, 2 * side))  # at least half a digit of margin
-    height = side + int(rng.integers(side // 2, 2 * side))
-    canvas = Image.new("RGB", (width, height), (255, 255, 255))
-    corner = (int(rng.integers(0, width - side)), int(rng.integers(0, height - side)))
-    canvas.paste(big.convert("RGB"), corner)
-    buffer = io.BytesIO()
-    canvas.save(buffer, format=fmt)
-    return buffer.getvalue()
 
 
 def drawn_seven(size: tuple[int, int] = (500, 360), ink: int = 20, paper: int = 235) -> Image.Image:
@@ -45,3 +28,22 @@ def check_input(x: np.ndarray) -> None:
     assert x.shape == (784,) and x.dtype == np.float32
     assert np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1
     assert x.max() > 0
+
+
+# Drawings on the page's 280×280 pad, as polylines in its coordinates: the browser tests draw them
+# with the mouse, the others with Pillow (draw_strokes), so both see the same shapes.
+SEVEN = [[(80, 60), (200, 60), (165, 140), (130, 225)]]  # one stroke: the bar, then down-left
+ONE = [[(150, 50), (146, 130), (142, 230)]]
+LETTER_W = [[(40, 50), (90, 230), (140, 100), (190, 230), (240, 50)]]
+SCRIBBLE = [[(40, 40), (240, 240)], [(240, 40), (40, 240)], [(20, 140), (260, 140)]]  # three crossed strokes
+
+
+def draw_strokes(strokes: list[list[tuple[int, int]]], side: int = 280, width: int = 18) -> Image.Image:
+    """Black round-capped strokes on a white RGB square, as the page's pad draws them."""
+    img = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(img)
+    for stroke in strokes:
+        draw.line(stroke, fill=(17, 17, 17), width=width, joint="curve")
+        for x, y in (stroke[0], stroke[-1]):  # round caps
+            draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=(17, 17, 17))
+    return img

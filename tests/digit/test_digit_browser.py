@@ -1,97 +1,15 @@
-"""The draw-a-digit page in a real browser: Debian's Chromium, driven by Playwright, against
-`justnumpy serve` started on a free port. Screenshots go to test-artifacts/ (not committed).
-
-Playwright's own browser download cannot work here, so the test uses /usr/bin/chromium
-(`apt-get install chromium`; .ci/run does it). Without it the test is skipped, except in CI.
-"""
+"""The Draw view in a real browser: Debian's Chromium, driven by Playwright, against
+`justnumpy serve` started on a free port (fixtures in conftest.py). Screenshots go to
+test-artifacts/ (not committed)."""
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SEVEN = [[(80, 60), (200, 60), (165, 140), (130, 225)]]  # one stroke: the bar, then down-left
-ONE = [[(150, 50), (146, 130), (142, 230)]]
-
-
-@pytest.fixture(scope="module")
-def server_url(default_model, tmp_path_factory):
-    """`justnumpy serve MODEL --port 0` in a subprocess; the URL it prints (the port it got)."""
-    log = tmp_path_factory.mktemp("serve") / "requests.log"  # werkzeug logs each request to stderr
-    with open(log, "w") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "justnumpy", "serve", str(default_model), "--port", "0"],
-            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )  # fmt: skip
-    try:
-        ready, _, _ = select.select([proc.stdout], [], [], 60)
-        line = proc.stdout.readline() if ready else ""
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert match, f"server did not start: {line!r} {log.read_text()}"
-        yield match.group(0)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI; .ci/run must apt-get install chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server_url):
-    page = browser.new_page(viewport={"width": 1000, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(server_url)
-    yield page
-    page.close()
-    assert not errors, errors  # no JavaScript errors along the way
-
-
-def draw(page, strokes: list[list[tuple[int, int]]]) -> None:
-    """Draw polylines with the mouse, in the pad's own 280×280 coordinates."""
-    box = page.locator("#pad").bounding_box()
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-        page.mouse.down()
-        page.wait_for_timeout(250)  # a human pause: the page asks about the lone dot, which must work
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
-        page.mouse.up()
-
-
-# True once the answer on screen is the one for the finished drawing, not a mid-stroke one.
-ANSWERED = "document.body.dataset.state === 'ready' && document.body.dataset.busy === 'false'"
-
-# True once every probability bar has finished its CSS transition to the width it was given.
-BARS_SETTLED = """() => [...document.querySelectorAll('#bars .fill')].every(fill => {
-    const track = fill.parentElement.getBoundingClientRect().width;
-    const wanted = parseFloat(fill.style.width || '0') / 100 * track;
-    return Math.abs(fill.getBoundingClientRect().width - wanted) < 1.5;
-})"""
+from tests.digit.browser_helpers import ANSWERED, ARTIFACTS, BARS_SETTLED, draw
+from tests.digit.digit_helpers import LETTER_W, ONE, SCRIBBLE, SEVEN
 
 
 def shown_probabilities(page) -> list[float]:
@@ -119,6 +37,13 @@ def test_draw_a_seven_see_the_answer(page):
         let bright = 0; for (let i = 0; i < d.length; i += 4) bright += d[i] > 128; return [c.width, bright];
     }""")
     assert ink[0] == 28 and 20 < ink[1] < 400
+    # the steps before it are shown beside it: gray levels, cropped, scaled to 20 px
+    sizes = page.evaluate("""() => ['ink', 'crop', 'scaled'].map(s => {
+        const img = document.getElementById('stage-' + s); return [img.naturalWidth, img.naturalHeight];
+    })""")
+    assert sizes[0] == [280, 280] and sizes[1][1] > sizes[1][0] and max(sizes[2]) == 20
+    assert page.locator("body").get_attribute("data-digitness") == "digit"
+    assert page.locator("#novelty").text_content().startswith("Looks like a digit")
 
     page.click("#clear")
     assert page.locator("body").get_attribute("data-state") == "empty"
@@ -165,3 +90,38 @@ def test_touch_drawing_on_a_phone(browser, server_url):
         page.screenshot(path=str(ARTIFACTS / "draw-a-digit-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("strokes", [LETTER_W, SCRIBBLE], ids=["letter-W", "scribble"])
+def test_a_letter_or_a_scribble_is_not_a_digit(page, strokes):
+    draw(page, strokes)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    assert page.locator("body").get_attribute("data-digitness") == "not-digit"
+    assert page.locator("#confidence").text_content() == "This does not look like a digit."
+    guess = page.locator("#digit").text_content()  # still shown, greyed
+    expected = (
+        r"The network's guess would be \d \(\d+\.\d%\), but \d+% of the drawing is unlike any "
+        rf"{guess} it learned from; real digits stay under \d+%\."
+    )
+    assert re.fullmatch(expected, page.locator("#novelty").text_content())
+
+
+def test_teach_it_shows_one_step_and_applies_it_only_when_asked(page):
+    """Last in this module: applying the step changes the model this module's server serves."""
+    draw(page, SEVEN)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    page.click("#teach-digits button[data-digit='1']")  # "it was a 1": the network is wrong
+    page.wait_for_function("document.body.dataset.teach === 'ready'", timeout=20_000)
+    assert page.locator("#teach-loss").text_content().startswith("loss = −log A2[1] = −log ")
+    before, after = (float(page.locator(f"#loss-{when}").text_content()) for when in ("before", "after"))
+    assert 0 < after < before
+    values = [float(v) for v in page.locator("#dz2 .value").all_text_contents()]
+    assert len(values) == 10 and values[1] < 0 and all(v >= 0 for k, v in enumerate(values) if k != 1)
+    assert sum(values) == pytest.approx(0, abs=0.01)  # A2 − Y sums to 1 − 1
+    assert page.locator("#blamed canvas").count() == 6
+    assert page.locator("#teach-note").text_content() == "The served model is unchanged."
+    page.screenshot(path=str(ARTIFACTS / "teach-it.png"), full_page=True)
+    page.click("#teach-apply")
+    page.wait_for_function("document.body.dataset.teach === 'applied'", timeout=20_000)
+    page.wait_for_function(ANSWERED, timeout=20_000)
+    assert "taught on this page" in page.locator("#model").text_content()

@@ -8,10 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from justnumpy import images
 from justnumpy.errors import ImageError, NoDigitError
-
-from .digit_helpers import check_input, encode
+from justnumpy.files import images
+from tests.digit.digit_helpers import check_input, encode
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FORMATS = ["PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"]

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import images, modelfile, network
+from justnumpy import network
 from justnumpy.errors import ImageError, JustNumpyError, NoDigitError
-
-from .digit_helpers import check_input, drawn_seven, encode, mnist_as_photo
+from justnumpy.files import images, modelfile
+from tests.digit.digit_helpers import check_input, drawn_seven, encode
 
 
 def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -23,8 +23,11 @@ def best_shift_correlation(a: np.ndarray, b: np.ndarray) -> float:
     one pixel away; a thin "1" then correlates badly with itself although nothing went wrong.
     """
     a, b = a.reshape(28, 28), b.reshape(28, 28)
-    return max(float(np.corrcoef(np.roll(a, (dy, dx), axis=(0, 1)).ravel(), b.ravel())[0, 1])
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))  # fmt: skip
+    return max(
+        float(np.corrcoef(np.roll(a, (dy, dx), axis=(0, 1)).ravel(), b.ravel())[0, 1])
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
 
 
 def test_mnist_photo_comes_back_close_and_classified_the_same(mnist_raw, default_model):
@@ -33,7 +36,7 @@ def test_mnist_photo_comes_back_close_and_classified_the_same(mnist_raw, default
     params, _, _ = modelfile.load(default_model)
     rng = np.random.default_rng(0)
     n = 100
-    seen = np.stack([images.preprocess(mnist_as_photo(X_test[i], rng, "JPEG")) for i in range(n)])
+    seen = np.stack([images.preprocess(images.mnist_as_photo(X_test[i], rng, "JPEG")) for i in range(n)])
     original = X_test[:n].reshape(n, 784) / 255
     plain = [float(np.corrcoef(s, o)[0, 1]) for s, o in zip(seen, original, strict=True)]
     shifted = [best_shift_correlation(s, o) for s, o in zip(seen, original, strict=True)]
@@ -208,3 +211,22 @@ def test_to_png_shows_exactly_the_input():
     shown = np.asarray(Image.open(io.BytesIO(images.to_png(x, scale=10))))
     assert shown.shape == (280, 280)
     np.testing.assert_array_equal(shown[::10, ::10], (x.reshape(28, 28) * 255).round().astype(np.uint8))
+
+
+def test_stages_are_the_steps_of_preprocess():
+    drawing = encode(drawn_seven())
+    stages = images.stages(drawing)
+    assert list(stages) == ["ink", "crop", "scaled", "field"]
+    np.testing.assert_array_equal(stages["field"].reshape(784), images.preprocess(drawing))
+    ink = stages["ink"]
+    assert ink.shape == (360, 500) and ink.min() == 0 and ink.max() == 1  # bright ink on 0, full size
+    rows = np.flatnonzero((ink >= images.INK_LEVEL).any(axis=1))
+    cols = np.flatnonzero((ink >= images.INK_LEVEL).any(axis=0))
+    np.testing.assert_array_equal(stages["crop"], ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    h, w = stages["crop"].shape
+    assert stages["scaled"].shape == (20, round(w * 20 / h))  # taller than wide: height 20, ratio kept
+    field = stages["field"]
+    assert field.sum() == pytest.approx(stages["scaled"].sum(), rel=1e-5)  # pasted whole
+    ys, xs = np.indices(field.shape)
+    centre = (float((field * ys).sum() / field.sum()), float((field * xs).sum() / field.sum()))
+    assert centre == pytest.approx((14, 14), abs=0.5)  # an integer shift gets within half a pixel

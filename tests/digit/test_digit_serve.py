@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import socket
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from justnumpy import images, modelfile, network, web
-
-from .digit_helpers import drawn_seven, encode
+from justnumpy import network, novelty, web
+from justnumpy.files import images, modelfile
+from tests.digit.digit_helpers import LETTER_W, SEVEN, draw_strokes, drawn_seven, encode
 
 
 @pytest.fixture
 def client(random_model):
-    params, _, _ = modelfile.load(random_model)
-    return web.create_app(params, model_name="random.npz").test_client(), params
+    params, meta, extra = modelfile.load(random_model)
+    return web.create_app(web.model_from_file(params, meta, extra, "random.npz")).test_client(), params
+
+
+@pytest.fixture
+def trained_client(default_model):
+    """The default model with its not-a-digit detector; a fresh app (and served model) per test."""
+    params, meta, extra = modelfile.load(default_model)
+    model = web.model_from_file(params, meta, extra, "model.npz")
+    return web.create_app(model).test_client(), model
 
 
 def post(client, body: bytes, content_type: str = "image/png"):
@@ -29,7 +39,9 @@ def test_predict_returns_what_the_network_computes(client):
     r = post(client, drawing)
     assert r.status_code == 200, r.get_json()
     answer = r.get_json()
-    assert set(answer) == {"digit", "probabilities", "input", "hidden"}
+    novelty_keys = {"not_a_digit", "novelty_score", "novelty_threshold"}
+    assert set(answer) == {"digit", "probabilities", "input", "hidden", "stages", *novelty_keys}
+    assert answer["not_a_digit"] is None and answer["novelty_score"] is None  # no detector in this file
     x = images.preprocess(drawing)
     cache = network.forward(params, x[None, :])
     np.testing.assert_allclose(answer["probabilities"], cache["A2"][0], rtol=1e-6)
@@ -37,6 +49,88 @@ def test_predict_returns_what_the_network_computes(client):
     assert len(answer["hidden"]) == params["W1"].shape[1]
     np.testing.assert_allclose(answer["input"], x.reshape(28, 28), atol=1e-4)
     assert answer["digit"] == int(np.argmax(answer["probabilities"]))
+    for name, picture in images.stages(drawing).items():  # each step as an 8-bit gray PNG
+        header, png = answer["stages"][name].split(",", 1)
+        assert header == "data:image/png;base64"
+        shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(png))))
+        np.testing.assert_array_equal(shown, (picture * 255).round().astype(np.uint8))
+
+
+def test_predict_says_when_it_is_not_a_digit(trained_client):
+    client, model = trained_client
+    for strokes, expected in ((SEVEN, False), (LETTER_W, True)):
+        drawing = encode(draw_strokes(strokes))
+        answer = post(client, drawing).get_json()
+        X = images.preprocess(drawing)[None, :]
+        assert answer["novelty_score"] == pytest.approx(
+            float(novelty.score(model.detector, model.params, X)[0])
+        )
+        assert answer["novelty_threshold"] == pytest.approx(float(model.detector["threshold"]))
+        assert answer["not_a_digit"] is expected
+        assert answer["digit"] == int(network.predict(model.params, X)[0])  # the guess is still given
+
+
+def teach(client, body: bytes, query: str):
+    return client.post(f"/api/teach?{query}", data=body, headers={"Content-Type": "image/png"})
+
+
+def test_teach_is_one_backward_pass_and_one_sgd_step(trained_client):
+    """Checked against a hand-made one-hot, central differences of the loss, and a hand SGD step."""
+    client, model = trained_client
+    drawing = encode(draw_strokes(SEVEN))
+    answer = teach(client, drawing, "label=1&lr=0.05").get_json()
+    params64 = {k: v.astype(np.float64) for k, v in model.params.items()}
+    x = images.preprocess(drawing).astype(np.float64)[None, :]  # (1, 784)
+    y = np.array([1])
+
+    def loss(p):
+        return network.loss(network.forward(p, x)["A2"], y)
+
+    A2 = network.forward(params64, x)["A2"][0]
+    assert answer["label"] == 1 and answer["lr"] == 0.05 and answer["applied"] is False
+    assert answer["guess"] == 7 and answer["loss"] == pytest.approx(-np.log(A2[1]), rel=1e-4)
+    np.testing.assert_allclose(answer["dZ2"], A2 - np.eye(10)[1], atol=1e-5)  # A2 − Y
+    # blame: dZ1 = dL/db1 (m = 1); the largest |dZ1| first; checked by central differences
+    dZ1 = [u["dZ1"] for u in answer["blamed"]]
+    assert len(dZ1) == 6 and abs(dZ1[0]) >= abs(dZ1[-1]) > 0
+    for u in answer["blamed"][:3]:
+        j, h = u["unit"], 1e-6
+        up, down = {**params64, "b1": params64["b1"].copy()}, {**params64, "b1": params64["b1"].copy()}
+        up["b1"][j] += h
+        down["b1"][j] -= h
+        assert u["dZ1"] == pytest.approx((loss(up) - loss(down)) / (2 * h), rel=1e-3, abs=1e-6)
+        np.testing.assert_allclose(u["weights"], model.params["W1"][:, j], atol=1e-4)
+    # the step: θ − lr·dθ with dθ from central differences would be slow for 784·H weights, so the
+    # loss after the step is checked against network.backward's own step, done by hand here
+    grads = network.backward(params64, network.forward(params64, x), x, y)
+    stepped = {k: p - 0.05 * grads["d" + k] for k, p in params64.items()}
+    assert answer["loss_after"] == pytest.approx(loss(stepped), rel=1e-3)
+    assert answer["loss_after"] < answer["loss"]
+    # the served model is unchanged ...
+    assert post(client, drawing).get_json()["probabilities"] == pytest.approx(A2.tolist(), abs=1e-5)
+    # ... until the user applies the step
+    applied = teach(client, drawing, "label=1&lr=0.05&apply=1").get_json()
+    assert applied["applied"] is True and applied["loss"] == pytest.approx(answer["loss"], rel=1e-6)
+    after = post(client, drawing).get_json()["probabilities"]
+    np.testing.assert_allclose(after, network.forward(stepped, x)["A2"][0], atol=1e-4)
+    assert client.get("/api/model").get_json()["source"] == "taught on this page"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "bad_label"),
+        ("label=10", "bad_label"),
+        ("label=x", "bad_label"),
+        ("label=3&lr=0", "bad_lr"),
+        ("label=3&lr=nan", "bad_lr"),
+        ("label=3&lr=100", "bad_lr"),
+    ],
+)
+def test_teach_refuses_bad_settings(client, query, code):
+    client, _ = client
+    r = teach(client, encode(drawn_seven()), query)
+    assert r.status_code == 400 and r.get_json()["code"] == code
 
 
 @pytest.mark.parametrize(
@@ -72,7 +166,8 @@ def test_other_routes(client):
     assert page.status_code == 200 and b'<canvas id="pad"' in page.data
     for asset in ("/static/app.js", "/static/style.css"):
         assert client.get(asset).status_code == 200
-    assert client.get("/api/model").get_json() == {"name": "random.npz", "hidden": 32}
+    info = client.get("/api/model").get_json()
+    assert info == {"name": "random.npz", "hidden": 32, "accuracy": None, "source": "file", "detector": False}
 
 
 def test_a_bug_is_a_json_500_without_traceback(client, monkeypatch):
@@ -81,7 +176,7 @@ def test_a_bug_is_a_json_500_without_traceback(client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(images, "preprocess", broken)
+    monkeypatch.setattr(images, "stages", broken)
     r = post(client, encode(drawn_seven()))
     assert r.status_code == 500
     assert r.get_json() == {"code": "internal", "error": "internal error; see the server's log"}

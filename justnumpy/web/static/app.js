@@ -23,6 +23,7 @@ function clearPad() {
   timer = null;
   document.body.dataset.busy = "false";
   showEmpty("Draw something on the left.");
+  hideTeach();
 }
 
 function point(event) {
@@ -53,6 +54,7 @@ function stroke(from, to) {
 pad.addEventListener("pointerdown", (e) => {
   pad.setPointerCapture(e.pointerId);
   drawing = true;
+  hideTeach(); // a new stroke makes the last lesson stale
   last = point(e);
   dot(last); // a tap leaves a dot
   schedule(DEBOUNCE_MS);
@@ -130,12 +132,15 @@ function setState(state, digit, text) {
 
 function show(answer) {
   const p = answer.probabilities;
-  setState("ready", String(answer.digit), `${(100 * p[answer.digit]).toFixed(1)}% sure it is a ${answer.digit}`);
+  const sure = `${(100 * p[answer.digit]).toFixed(1)}% sure it is a ${answer.digit}`;
+  setState("ready", String(answer.digit), answer.not_a_digit ? "This does not look like a digit." : sure);
+  showNovelty(answer, sure);
   bars.querySelectorAll("li").forEach((li, k) => {
     li.classList.toggle("top", k === answer.digit);
     li.querySelector(".fill").style.width = `${(100 * p[k]).toFixed(1)}%`;
     li.querySelector(".value").textContent = `${(100 * p[k]).toFixed(1)}%`;
   });
+  for (const stage of ["ink", "crop", "scaled"]) document.getElementById(`stage-${stage}`).src = answer.stages[stage];
   paintGrid(document.getElementById("input"), answer.input.flat(), 28, 28, gray);
   const n = answer.hidden.length;
   const cols = Math.ceil(Math.sqrt(n));
@@ -145,8 +150,29 @@ function show(answer) {
   document.getElementById("hidden-count").textContent = `${active} of ${n} units active`;
 }
 
+// The "not a digit" line: the share of the drawing that the training images of the guessed digit
+// cannot explain (novelty.py), against the share that 1% of real digits exceed.
+function showNovelty(answer, sure) {
+  const line = document.getElementById("novelty");
+  if (answer.not_a_digit === null) {
+    document.body.dataset.digitness = "unknown";
+    line.textContent = "";
+    return;
+  }
+  const pct = (v) => `${Math.round(100 * v)}%`;
+  document.body.dataset.digitness = answer.not_a_digit ? "not-digit" : "digit";
+  line.textContent = answer.not_a_digit
+    ? `The network's guess would be ${answer.digit} (${sure.split(" ")[0]}), but ${pct(answer.novelty_score)} of ` +
+      `the drawing is unlike any ${answer.digit} it learned from; real digits stay under ${pct(answer.novelty_threshold)}.`
+    : `Looks like a digit: ${pct(answer.novelty_score)} of it is unlike the ${answer.digit}s it learned from ` +
+      `(a drawing above ${pct(answer.novelty_threshold)} would not look like a digit).`;
+}
+
 function showEmpty(text) {
   setState("empty", "?", text);
+  document.body.dataset.digitness = "unknown";
+  document.getElementById("novelty").textContent = "";
+  for (const stage of ["ink", "crop", "scaled"]) document.getElementById(`stage-${stage}`).removeAttribute("src");
   bars.querySelectorAll("li").forEach((li) => {
     li.classList.remove("top");
     li.querySelector(".fill").style.width = "0";
@@ -179,7 +205,120 @@ function paintGrid(canvas, values, cols, rows, colour) {
   ctx2.putImageData(img, 0, 0);
 }
 
-fetch("/api/model").then((r) => r.json()).then((m) => {
-  document.getElementById("model").textContent = `Model: ${m.name} (${m.hidden} hidden units).`;
-}).catch(() => {});
+// ---- teach it: one backward pass and one SGD step on this drawing (POST /api/teach) ---------------
+const teachDigits = document.getElementById("teach-digits");
+for (let k = 0; k < 10; k++) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = k;
+  b.dataset.digit = k;
+  b.addEventListener("click", () => teach(k, false));
+  teachDigits.appendChild(b);
+}
+const dz2List = document.getElementById("dz2");
+for (let k = 0; k < 10; k++) {
+  const li = document.createElement("li");
+  li.innerHTML = `<span class="label">${k}</span><span class="axis"><span class="neg"></span><span class="pos"></span></span>` +
+    `<span class="value"></span>`;
+  dz2List.appendChild(li);
+}
+let taught = null; // the digit of the last teach answer, for "apply"
+document.getElementById("teach-apply").addEventListener("click", () => taught !== null && teach(taught, true));
+document.getElementById("teach-lr").addEventListener("change", () => taught !== null && teach(taught, false));
+
+function hideTeach() {
+  taught = null;
+  document.getElementById("teach-result").hidden = true;
+  document.body.dataset.teach = "idle";
+  teachDigits.querySelectorAll("button").forEach((b) => b.classList.remove("chosen"));
+}
+
+function teach(label, apply) {
+  if (!hasInk) return;
+  document.body.dataset.teach = "busy";
+  pad.toBlob(async (blob) => {
+    try {
+      const lr = document.getElementById("teach-lr").value;
+      const response = await fetch(`/api/teach?label=${label}&lr=${lr}${apply ? "&apply=1" : ""}`, {
+        method: "POST", headers: { "Content-Type": "image/png" }, body: blob,
+      });
+      const answer = await response.json();
+      if (!response.ok) throw new Error(answer.error || `server error ${response.status}`);
+      showTeach(answer);
+      if (apply) {
+        refreshModel();
+        schedule(0); // read the drawing again with the stepped weights
+      }
+    } catch (err) {
+      document.body.dataset.teach = "error";
+      document.getElementById("teach-result").hidden = false;
+      document.getElementById("teach-loss").textContent = `Cannot teach: ${err.message}`;
+    }
+  }, "image/png");
+}
+
+function showTeach(a) {
+  taught = a.label;
+  teachDigits.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", Number(b.dataset.digit) === a.label));
+  const y = a.label;
+  document.getElementById("teach-loss").innerHTML =
+    `loss = −log A2[${y}] = −log ${prob(a.A2[y])} = <b id="loss-before">${a.loss.toFixed(3)}</b>` +
+    ` &nbsp;→&nbsp; after one step <code>θ ← θ − lr·dθ</code> with lr ${a.lr} on this drawing alone: ` +
+    `A2[${y}] = ${prob(a.A2_after[y])}, loss <b id="loss-after">${a.loss_after.toFixed(3)}</b>`;
+  const top = Math.max(...a.dZ2.map(Math.abs)) || 1;
+  dz2List.querySelectorAll("li").forEach((li, k) => {
+    const v = a.dZ2[k];
+    li.classList.toggle("true", k === y);
+    li.querySelector(".neg").style.width = `${v < 0 ? (50 * -v) / top : 0}%`;
+    li.querySelector(".pos").style.width = `${v > 0 ? (50 * v) / top : 0}%`;
+    li.querySelector(".value").textContent = num(v);
+  });
+  document.getElementById("blame-text").textContent =
+    `${a.fired} of ${a.hidden} hidden units fired for this drawing; only they get blame (ReLU passes ` +
+    `none to silent ones). The ${a.blamed.length} with the largest |dZ1|, shown by their input weights ` +
+    `W1[:, j] (red +, blue −). This step adds −lr·dZ1[j]·X to them: only where your drawing has ink.`;
+  const box = document.getElementById("blamed");
+  box.replaceChildren();
+  const top1 = Math.max(...a.blamed.flatMap((u) => u.weights.map(Math.abs))) || 1;
+  for (const u of a.blamed) {
+    const fig = document.createElement("figure");
+    const c = document.createElement("canvas");
+    paintGrid(c, u.weights.map((w) => w / top1), 28, 28, diverging);
+    const cap = document.createElement("figcaption");
+    cap.textContent = `unit ${u.unit} · dZ1 ${num(u.dZ1)} · A1 ${u.A1.toFixed(2)}`;
+    fig.append(c, cap);
+    box.appendChild(fig);
+  }
+  document.getElementById("teach-note").textContent = a.applied
+    ? "Applied: the served model took this step, and the drawing is read again with it."
+    : "The served model is unchanged.";
+  document.getElementById("teach-apply").disabled = a.applied;
+  document.getElementById("teach-result").hidden = false;
+  document.body.dataset.teach = a.applied ? "applied" : "ready";
+}
+
+// a gradient: three decimals, or two significant digits when it is smaller than that
+const num = (v) => (v === 0 || Math.abs(v) >= 0.001 ? v.toFixed(3) : v.toExponential(1));
+
+// a probability as a percentage, or in powers of ten when it rounds to 0.0%
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+function prob(p) {
+  if (p >= 0.0005) return `${(100 * p).toFixed(1)}%`;
+  const [mantissa, exponent] = p.toExponential(1).split("e");
+  return `${mantissa}×10${[...exponent.replace("+", "")].map((c) => SUPERSCRIPT[c]).join("")}`;
+}
+
+// weights in [−1, 1] → red (positive) or blue (negative) on black, as in `justnumpy plot`
+const diverging = (v) => (v >= 0 ? [255 * v, 50 * v, 40 * v] : [40 * -v, 120 * -v, 255 * -v]);
+
+function refreshModel() {
+  fetch("/api/model").then((r) => r.json()).then((m) => {
+    const acc = m.accuracy === null ? "" : `, ${(100 * m.accuracy).toFixed(2)}% on the test set`;
+    const source = m.source === "file" ? "" : `, ${m.source}`;
+    document.getElementById("model").textContent = `Model: ${m.name} (${m.hidden} hidden units${acc}${source}).`;
+    document.getElementById("arch").textContent = `784-${m.hidden}-10`;
+  }).catch(() => {});
+}
+
+refreshModel();
 clearPad();

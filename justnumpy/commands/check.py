@@ -1,0 +1,53 @@
+"""Check your own network file step by step; when it is wrong, say which classic bug it looks like.
+
+The file defines init_params, forward, loss, backward and predict, as the skeleton of
+`justnumpy exercise start` has them. The steps run in the order you write the functions and stop
+at the first that fails: the file loads; the functions exist with the right arguments;
+init_params gives the right shapes, float32 and a sensible scale; forward gives Z1 A1 Z2 A2 of
+the right shapes and values, and no NaN for logits of ±1e4; loss matches the reference; every
+gradient matches finite differences and the reference in float64 (and a mismatch with the
+signature of a classic bug is named: a missing / m, a bias gradient summed over everything, a
+missing ReLU mask, a sign error, ...); backward changes none of its inputs; predict gives labels.
+
+Your code runs in a separate process: a step that runs longer than --timeout seconds is stopped,
+and an error is shown with the lines of your own file only. Exit status 0 when every step
+passes, 1 otherwise. docs/exercise.md explains each step.
+
+examples:
+  justnumpy check my_network.py
+  justnumpy check bug-zoo/otter.py --json
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from justnumpy.commands.options import positive_float
+
+HELP = "check your own network file step by step, and name its bug"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `justnumpy check`."""
+    from justnumpy.exercise.checker import DEFAULT_TIMEOUT
+
+    p.add_argument(
+        "file", metavar="FILE.py", help="your network: init_params, forward, loss, backward, predict"
+    )
+    p.add_argument("--json", action="store_true", help="print the checklist as JSON, for tools")
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="time limit for each step (default %(default)g)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the checklist (or JSON); exit status 0 when every step passes, else 1."""
+    from justnumpy.exercise import checker
+
+    report = checker.check_file(args.file, timeout=args.timeout)
+    print(report.to_json() if args.json else report.to_text())
+    return 0 if report.passed else 1

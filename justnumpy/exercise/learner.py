@@ -1,0 +1,311 @@
+"""A learner's network file: load it, call its functions, and explain what went wrong in their words.
+
+The learner's code may not parse, may raise, may lack a function. Every such problem becomes a
+LearnerError whose message points at *their* file and lines: a syntax error with its line and a
+caret, an exception with the frames of their own code only (the frames of NumPy or justnumpy
+would only hide the line that matters), a missing function by name. `justnumpy check` uses this
+in its worker process; `justnumpy train --network` uses it directly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from justnumpy.errors import JustNumpyError
+
+# The functions a network file must define, and how the check and the training loop call them.
+REQUIRED = {
+    "init_params": "init_params(n_in, n_hidden, n_out, seed=seed)",
+    "forward": "forward(params, X)",
+    "loss": "loss(A2, y)",
+    "backward": "backward(params, cache, X, y)",
+    "predict": "predict(params, X)",
+}
+# Stand-ins with the right number of arguments, for testing signatures without calling anything.
+_ARGUMENTS = {
+    "init_params": ((784, 256, 10), {"seed": 0}),
+    "forward": ((None, None), {}),
+    "loss": ((None, None), {}),
+    "backward": ((None, None, None, None), {}),
+    "predict": ((None, None), {}),
+}
+JUSTNUMPY = Path(__file__).resolve().parent.parent  # our own frames are never the learner's
+MAX_FRAMES = 6  # deep recursion would print a thousand identical frames; the last few say where
+
+
+class LearnerError(JustNumpyError):
+    """The learner's file cannot be used as a network: `summary` says why in one line, `details` shows where.
+
+    `bug` is the id of a classic mistake in justnumpy.exercise.bugs when one is recognised.
+    """
+
+    def __init__(self, summary: str, details: list[str] | None = None, bug: str | None = None) -> None:
+        super().__init__(summary)
+        self.summary, self.details, self.bug = summary, list(details or []), bug
+
+    def report(self) -> str:
+        """The summary and the details, as lines for a person to read."""
+        return "\n".join([self.summary, *self.details])
+
+
+class LearnerRaised(Exception):
+    """The learner's function `function` raised `error`.
+
+    `frames` are the traceback lines of their code; `innermost` is the name of the learner's
+    function that was running when it raised (forward may have called their softmax, say).
+    """
+
+    def __init__(self, function: str, error: BaseException, path: Path) -> None:
+        super().__init__(f"{function} raised {describe(error)}")
+        self.function, self.error = function, error
+        self.frames = own_frames(error.__traceback__, path)
+        self.innermost = innermost(error.__traceback__, path) or function
+
+
+def describe(error: BaseException) -> str:
+    """`ValueError: the message`, or just the type when the message is empty."""
+    message = str(error).strip()
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def own_frames(tb: types.TracebackType | None, path: Path) -> list[str]:
+    """The traceback lines of the learner's code: their file, and any helper module of theirs beside it."""
+    frames = [f for f in traceback.extract_tb(tb) if _theirs(f.filename, Path(path).resolve())]
+    skipped = len(frames) - MAX_FRAMES
+    lines = [line.rstrip("\n") for line in traceback.format_list(frames[-MAX_FRAMES:])]
+    if skipped > 0:
+        lines.insert(0, f"  ... {skipped} more calls of your code before these ...")
+    return [part for line in lines for part in line.split("\n")]
+
+
+def innermost(tb: types.TracebackType | None, path: Path) -> str | None:
+    """The name of the learner's function that was running when the error was raised, if any was."""
+    theirs = [f for f in traceback.extract_tb(tb) if _theirs(f.filename, Path(path).resolve())]
+    return theirs[-1].name if theirs else None
+
+
+def _theirs(filename: str, path: Path) -> bool:
+    """True for the learner's file and for files in its folder that are not part of justnumpy."""
+    try:
+        file = Path(filename).resolve()
+    except (OSError, ValueError):  # "<string>" and friends
+        return False
+    return file == path or (file.parent == path.parent and JUSTNUMPY not in file.parents)
+
+
+def compile_file(path: Path) -> types.CodeType:
+    """The learner's file compiled, or a LearnerError pointing at the line Python could not read."""
+    name = Path(path).name
+    try:
+        source = Path(path).read_bytes()
+    except OSError as e:
+        raise LearnerError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as e:
+        where = f"line {e.lineno}" if e.lineno else "somewhere"
+        details = []
+        if e.text and e.text.strip():
+            text = e.text.rstrip("\n")
+            details.append(f"    {text.strip()}")
+            if e.offset and 0 < e.offset <= len(text) + 1:
+                indent = len(text) - len(text.lstrip())
+                details.append("    " + " " * max(e.offset - 1 - indent, 0) + "^")
+        details.append(
+            "Python reads the whole file before it runs any of it: nothing runs until this is fixed."
+        )
+        raise LearnerError(
+            f"{name} does not parse: {type(e).__name__} at {where}: {e.msg}", details
+        ) from None
+    except ValueError as e:  # e.g. a NUL byte in the file
+        raise LearnerError(f"{name} does not parse: {e}") from None
+
+
+def load(path: Path) -> types.ModuleType:
+    """Run the learner's file as a module, as `import` would; LearnerError if it does not parse or raises.
+
+    The file's folder goes on sys.path, so a helper module next to it can be imported.
+    """
+    path = Path(path)
+    code = compile_file(path)
+    stem = path.stem if path.stem.isidentifier() else "learner_network"
+    module = types.ModuleType(stem)
+    module.__file__ = str(path)
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
+        raise LearnerError(
+            f"{path.name} raised {type(e).__name__} while loading (running its top-level code): {e}",
+            own_frames(e.__traceback__, path),
+        ) from None
+    return module
+
+
+def check_functions(module: types.ModuleType, path: Path) -> None:
+    """LearnerError for the first required function that is missing, not callable, or takes other args."""
+    name = Path(path).name
+    defined = [k for k, v in vars(module).items() if callable(v) and not k.startswith("_")]
+    for function, call in REQUIRED.items():
+        fn = getattr(module, function, None)
+        if fn is None:
+            close = difflib.get_close_matches(function, defined, n=1, cutoff=0.6)
+            hint = f" (is it the one called {close[0]}? The name must be {function})" if close else ""
+            raise LearnerError(
+                f"{name} has no function {function}{hint}",
+                [f"A network defines {', '.join(REQUIRED)}; the check and the training loop call {call}."],
+            )
+        if not callable(fn):
+            raise LearnerError(
+                f"{name}: {function} is a {type(fn).__name__}, not a function; define def {call}:"
+            )
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):  # a builtin or C function: trust it
+            continue
+        args, kwargs = _ARGUMENTS[function]
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise LearnerError(
+                f"{name}: {function}{signature} cannot be called as {call} ({e})",
+                [f"Write it as def {call.replace('seed=seed', 'seed=0')}:"],
+            ) from None
+
+
+class Learner:
+    """The learner's loaded module; `call` runs one of its functions and wraps whatever it raises.
+
+    `on_call`, if set, hears the name of every function called (the check uses it to say which
+    function was running when a step took too long).
+    """
+
+    def __init__(self, module: types.ModuleType, path: Path) -> None:
+        self.module, self.path = module, Path(path)
+        self.on_call: Callable[[str], None] | None = None
+
+    def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """getattr(module, function)(*args, **kwargs); anything it raises becomes LearnerRaised."""
+        if self.on_call is not None:
+            self.on_call(function)
+        try:
+            return getattr(self.module, function)(*args, **kwargs)
+        except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
+            raise LearnerRaised(function, e, self.path) from None
+
+
+class Network:
+    """A learner's module guarded for the training loop: the same five functions, problems as LearnerError.
+
+    The loop calls these as it calls justnumpy.network. An exception inside the learner's code
+    comes out with their frames only; a result the loop cannot use (a gradient of the wrong
+    shape, forward without A2, ...) is stopped here, where it can be named, and not a few lines
+    later inside the optimizer, where it could not. The checks are on shapes and keys only: a
+    few microseconds per batch.
+    """
+
+    def __init__(self, module: types.ModuleType, path: Path) -> None:
+        self.module, self.path = module, Path(path)
+        self.name = self.path.name
+
+    def init_params(
+        self, n_in: int, n_hidden: int, n_out: int, seed: int = 0, **options: Any
+    ) -> dict[str, Any]:
+        params = self._call("init_params", n_in, n_hidden, n_out, seed=seed, **options)
+        shapes = {"W1": (n_in, n_hidden), "b1": (n_hidden,), "W2": (n_hidden, n_out), "b2": (n_out,)}
+        self._expect("init_params", params, shapes)
+        return dict(params)
+
+    def forward(self, params: dict[str, Any], X: Any, **options: Any) -> dict[str, Any]:
+        cache = self._call("forward", params, X, **options)
+        m, H = X.shape[0], params["b1"].shape[0]
+        n_out = params["b2"].shape[0]
+        self._expect("forward", cache, {"Z1": (m, H), "A1": (m, H), "Z2": (m, n_out), "A2": (m, n_out)})
+        return cache
+
+    def loss(self, A2: Any, y: Any) -> float:
+        value = self._call("loss", A2, y)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise LearnerError(f"{self.name}: loss returned {type(value).__name__}, not one number") from None
+
+    def backward(self, params: dict[str, Any], cache: dict[str, Any], X: Any, y: Any, **options: Any) -> dict:
+        grads = self._call("backward", params, cache, X, y, **options)
+        # A gradient that broadcasts onto its parameter (a scalar db, say) is wrong but usable: the
+        # learner sees what it does to training. One that would change the parameter's shape or
+        # cannot meet it at all would only fail inside the optimizer.
+        self._expect("backward", grads, {"d" + k: v.shape for k, v in params.items()}, broadcast=True)
+        return grads
+
+    def predict(self, params: dict[str, Any], X: Any) -> Any:
+        labels = self._call("predict", params, X)
+        if getattr(labels, "shape", None) != (X.shape[0],):
+            got = getattr(labels, "shape", type(labels).__name__)
+            raise LearnerError(f"{self.name}: predict returned {got}, not one label per row ({X.shape[0]},)")
+        return labels
+
+    def _call(self, function: str, *args: Any, **options: Any) -> Any:
+        fn = getattr(self.module, function)
+        if options:
+            try:
+                inspect.signature(fn).bind(*args, **options)
+            except TypeError:
+                raise LearnerError(
+                    f"{self.name}: {function} takes no {' or '.join(options)} argument, which these "
+                    "settings need; train it with the default settings"
+                ) from None
+            except ValueError:  # no signature to inspect: just call it
+                pass
+        try:
+            return fn(*args, **options)
+        except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
+            where = innermost(e.__traceback__, self.path) or function
+            frames = own_frames(e.__traceback__, self.path)
+            raise LearnerError(f"{self.name}: {where} raised {describe(e)}", frames) from None
+
+    def _expect(
+        self, function: str, result: Any, shapes: dict[str, tuple[int, ...]], broadcast: bool = False
+    ) -> None:
+        """LearnerError unless `result` is a dict of arrays of these shapes (`broadcast`: or onto them)."""
+        if not hasattr(result, "keys"):
+            raise LearnerError(f"{self.name}: {function} returned {type(result).__name__}, not a dict")
+        for key, shape in shapes.items():
+            if key not in result:
+                raise LearnerError(f"{self.name}: {function}'s dict has no {key!r}")
+            got = np.shape(result[key])
+            if broadcast and _broadcasts(got, shape):
+                continue
+            if got != shape:
+                raise LearnerError(
+                    f"{self.name}: {function} returned {key} of shape {got}, where {shape} is needed"
+                )
+
+
+def _broadcasts(shape: tuple[int, ...], onto: tuple[int, ...]) -> bool:
+    """True if an array of `shape` can be added to one of shape `onto` without changing its shape."""
+    try:
+        return np.broadcast_shapes(shape, onto) == onto
+    except ValueError:
+        return False
+
+
+def load_network(path: str | Path) -> Network:
+    """The learner's network, ready to train: it parses, runs, and has each function with the right arguments.
+
+    Raises LearnerError (a JustNumpyError: one clear message) otherwise.
+    """
+    module = load(Path(path))
+    check_functions(module, Path(path))
+    return Network(module, Path(path))

@@ -1,0 +1,1 @@
+"""Files in and out: model files (.npz, never pickled) and your own images of digits."""

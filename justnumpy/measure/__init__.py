@@ -1,0 +1,1 @@
+"""Measuring it: the speed benchmark, the width and batch sweeps, and the accuracy ladder."""

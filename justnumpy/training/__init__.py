@@ -1,0 +1,1 @@
+"""Training: settings, batches, checkpoints, callbacks, the doctor, recipes (train.py runs the loop)."""

@@ -1,0 +1,166 @@
+"""Training from the page, at the HTTP level: settings, the event stream, 409, stop, the served result."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from flask import Flask
+from PIL import Image
+
+from justnumpy import data, network, train, web
+from justnumpy.files import modelfile
+from justnumpy.training import checkpoint
+from justnumpy.web import trainer
+from tests.digit.digit_helpers import SEVEN, draw_strokes, encode
+
+# what every batch and epoch event carries (the issue's list, and where the run is)
+EVENT_FIELDS = {"kind", "epoch", "epochs", "batch", "batches", "loss", "train_acc", "val_acc", "dead_units"}
+
+
+def events(client, after: int | None = None):
+    """The run's Server-Sent Events, one dict at a time, read as the browser reads them."""
+    headers = {} if after is None else {"Last-Event-ID": str(after)}
+    response = client.get("/api/train/events", headers=headers, buffered=False)
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    buffer = ""
+    for chunk in response.response:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer:
+            message, buffer = buffer.split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in message.splitlines() if not line.startswith(":"))
+            if "data" in fields:
+                yield int(fields["id"]), json.loads(fields["data"])
+
+
+def app_with(raw) -> Flask:
+    return web.create_app(network.init_params(n_hidden=8, seed=1), "start.npz", training_data=lambda: raw)
+
+
+def decode(url: str) -> np.ndarray:
+    header, png = url.split(",", 1)
+    assert header == "data:image/png;base64"
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(png))))
+
+
+def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, tmp_path):
+    raw = data.load("mnist", tiny_data)  # 600 training images: a run takes a moment
+    client = app_with(raw).test_client()
+    assert client.get("/api/train/events").status_code == 404  # nothing started yet
+    settings = {"hidden": 16, "epochs": 2, "lr": 0.1, "optimizer": "adam", "seed": 3, "augment": False}
+    r = client.post("/api/train", json=settings)
+    assert r.status_code == 202, r.get_json()
+    assert r.get_json()["settings"] == {**settings, "augment": "none", "train_images": 600}
+    stream = list(events(client))
+    ids, kinds = [i for i, _ in stream], [e["kind"] for _, e in stream]
+    assert ids == list(range(len(stream)))
+    # 570 training images in batches of 128: 5 batches; updates after batch 1 (epoch 1 only) and 5
+    assert kinds == ["start", "batch", "batch", "epoch", "batch", "epoch", "end"]
+    updates = [e for _, e in stream if e["kind"] in ("batch", "epoch")]
+    for e in updates:
+        assert EVENT_FIELDS <= set(e) and e["done"] is False and e["epochs"] == 2
+        assert 0 <= e["dead_units"] <= 16 and 0 <= e["train_acc"] <= 1 and np.isfinite(e["loss"])
+        if "tiles" in e:  # a reader that falls behind gets only the newest tiles; the last update has them
+            assert decode(e["tiles"]).shape == (4 * 30 - 2, 4 * 30 - 2, 3)  # 16 units: 4 × 4 tiles + gaps
+    assert "tiles" in updates[-1]
+    where = [(e["epoch"], e["batch"], e["batches"]) for e in updates]
+    assert where == [(1, 1, 5), (1, 5, 5), (1, 5, 5), (2, 5, 5), (2, 5, 5)]
+    end = stream[-1][1]
+    assert end["done"] is True and end["reason"] == "done" and end["served"] is True
+    assert end["model"] == client.get("/api/model").get_json()
+    assert end["model"]["source"] == "trained on this page" and end["model"]["hidden"] == 16
+    # The last epoch's tiles are the final weights W1[:, j]: red where positive, blue where negative.
+    download = tmp_path / "trained.npz"
+    download.write_bytes(client.get("/api/model/download").data)
+    config, state = checkpoint.load(str(download))  # a finished run downloads as a resumable checkpoint
+    assert config.hidden == 16 and config.optimizer == "adam" and state.epoch == 2
+    tiles = decode(updates[-1]["tiles"]).astype(int)
+    w = state.params["W1"][:, 0].reshape(28, 28)
+    strong = np.abs(w) > 0.5 * np.abs(w).max()
+    red_wins = tiles[:28, :28, 0] > tiles[:28, :28, 2]
+    np.testing.assert_array_equal(red_wins[strong], w[strong] > 0)
+    _, meta, extra = modelfile.load(download)
+    assert modelfile.read_detector(meta, extra) is not None  # the not-a-digit detector came along
+    # replaying the stream later gives the same events, with only the newest tiles
+    replay = list(events(client))
+    assert [e["kind"] for _, e in replay] == kinds
+    assert [i for i, (_, e) in enumerate(replay) if "tiles" in e] == [5]
+    assert [e["kind"] for _, e in events(client, after=4)] == ["epoch", "end"]  # as after a reconnect
+
+
+def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it(mnist_raw):
+    client = app_with(mnist_raw).test_client()
+    r = client.post("/api/train", json={"hidden": 32, "epochs": 20, "train_images": 10_000})
+    assert r.status_code == 202 and r.get_json()["settings"]["train_images"] == 10_000
+    stream = events(client)
+    seen = []
+    for _, e in stream:
+        seen.append(e)
+        if e["kind"] == "batch":
+            break  # training is under way: 20 epochs are far from over
+    busy = client.post("/api/train", json={"hidden": 8})
+    assert busy.status_code == 409 and busy.get_json()["code"] == "busy"
+    drawing = encode(draw_strokes(SEVEN))
+    answer = client.post("/api/predict", data=drawing, headers={"Content-Type": "image/png"})
+    assert answer.status_code == 200 and len(answer.get_json()["hidden"]) == 8  # the old model, still served
+    assert client.get("/api/train").get_json()["running"] is True
+    assert client.post("/api/train/stop").status_code == 202
+    seen += [e for _, e in stream]
+    end = seen[-1]
+    assert end["kind"] == "end" and end["done"] and end["reason"] == "stopped" and end["served"] is True
+    assert end["epoch"] < 20 and sum(e["kind"] == "epoch" for e in seen) == end["epoch"]
+    assert client.get("/api/model").get_json()["hidden"] == 32  # what it had learned is served
+    assert client.get("/api/train").get_json()["running"] is False
+    again = client.post("/api/train/stop")
+    assert again.status_code == 409 and again.get_json()["code"] == "not_running"
+
+
+def test_the_doctors_hints_reach_the_stream(tiny_data):
+    raw = data.load("mnist", tiny_data)
+    client = app_with(raw).test_client()
+    assert client.post("/api/train", json={"hidden": 16, "epochs": 2, "lr": 1e-6}).status_code == 202
+    hints = [(e["kind"], hint) for _, e in events(client) for hint in e.get("hints", [])]
+    assert len(hints) == 1 and hints[0][0] == "epoch"  # a learning rate far too small: at chance
+    assert "about what guessing gives" in hints[0][1]
+    # a hint said at a batch between two updates comes with the next update
+    run = trainer.Run(train.Config(hidden=8), raw, None, on_end=dict)
+    batch = {"kind": "batch", "epoch": 1, "epochs": 5, "batches": 100, "loss": 2.3, "train_acc": 0.1}
+    for b in range(1, 26):
+        run.listen({**batch, "batch": b, "hints": ["the loss rose"] if b == 7 else []})
+    assert [(e["batch"], e["hints"]) for e in run.events] == [(1, []), (25, ["the loss rose"])]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"not json", 400),
+        (b"[1, 2]", 400),
+        (b'{"hidden": 64, "colour": "red"}', 422),
+        (b'{"hidden": 2000}', 422),
+        (b'{"hidden": 0}', 422),
+        (b'{"hidden": "64"}', 422),
+        (b'{"epochs": 21}', 422),
+        (b'{"epochs": 0}', 422),
+        (b'{"lr": -1}', 422),
+        (b'{"lr": true}', 422),
+        (b'{"optimizer": "rmsprop"}', 422),
+        (b'{"augment": "yes"}', 422),
+        (b'{"train_images": 999}', 422),
+        (b'{"seed": -1}', 422),
+    ],
+)
+def test_bad_settings_are_refused_with_a_reason(body, status):
+    client = app_with(None).test_client()
+    r = client.post("/api/train", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == status, r.get_json()
+    assert r.get_json()["error"] and r.get_json()["code"] in ("bad_json", "bad_settings")
+
+
+def test_without_training_data_the_server_says_so():
+    client = web.create_app(network.init_params(n_hidden=8)).test_client()
+    r = client.post("/api/train", json={"epochs": 1})
+    assert r.status_code == 503 and r.get_json()["code"] == "no_data"
+    assert client.get("/api/train").get_json()["defaults"]["hidden"] == trainer.DEFAULTS.hidden

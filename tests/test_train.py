@@ -1,0 +1,124 @@
+"""The training loop against a textbook loop written only with the public API, and its events."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from justnumpy import data, network, train
+from justnumpy.training.batches import Split, batches, split
+from justnumpy.training.callbacks import Printer
+
+
+def random_split(n: int, seed: int = 0) -> Split:
+    rng = np.random.default_rng(seed)
+    X, y = rng.integers(0, 256, (n, 784), dtype=np.uint8), rng.integers(0, 10, n).astype(np.intp)
+    no_rows = np.zeros((0, 784), np.float32)
+    return Split(X, y, no_rows, y[:0], no_rows, y[:0])
+
+
+def test_run_epoch_is_the_textbook_loop():
+    """run_epoch = shuffle, then per batch: forward, backward, v ← μ·v + g, θ ← θ − lr·v; bit for bit."""
+    split_ = random_split(300, seed=1)
+    config = train.Config(batch_size=64, hidden=8, epochs=1)  # 300 = 4·64 + 44: a short last batch
+    state = train.new_state(config)
+    steps = math.ceil(300 / 64)
+    record = train.run_epoch(config, state, split_, total_steps=steps)
+
+    params = network.init_params(784, 8, 10, seed=0)
+    velocity = {k: np.zeros_like(p) for k, p in params.items()}
+    order = np.random.default_rng([0, 2]).permutation(300)  # train's generator for seed 0
+    X, y = data.to_inputs(split_.X_train[order]), split_.y_train[order]
+    losses = []
+    for b in range(steps):
+        Xb, yb = X[b * 64 : (b + 1) * 64], y[b * 64 : (b + 1) * 64]
+        cache = network.forward(params, Xb)
+        losses.append(network.loss(cache["A2"], yb) * len(yb))
+        grads = network.backward(params, cache, Xb, yb)
+        lr = 0.2 * 0.5 * (1 + math.cos(math.pi * b / steps))  # the cosine schedule, written out
+        for k in params:
+            velocity[k] = 0.9 * velocity[k] + grads["d" + k]
+            params[k] -= lr * velocity[k]
+    for k in params:
+        np.testing.assert_array_equal(state.params[k], params[k], err_msg=k)
+    assert record["epoch"] == 1 and state.step == steps
+    assert record["loss"] == pytest.approx(sum(losses) / 300, rel=1e-6)
+
+
+def test_batches_visit_every_row_once_in_the_generators_order():
+    X = np.arange(10 * 784, dtype=np.uint8).reshape(10, 784)  # distinct rows (mod 256 per pixel)
+    y = np.arange(10)
+    seen = [yb for _, yb in batches(X, y, 4, np.random.default_rng(5))]
+    assert [len(b) for b in seen] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate(seen), np.random.default_rng(5).permutation(10))
+
+
+def test_split_holds_out_the_same_rows_for_the_same_seed_and_scales_them():
+    rng = np.random.default_rng(0)
+    raw = (
+        rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, 100),
+        rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, 20),
+    )
+    a, b = split(raw, 0.2, seed=3), split(raw, 0.2, seed=3)
+    assert len(a.y_train) == 80 and len(a.y_val) == 20 and len(a.y_test) == 20
+    np.testing.assert_array_equal(a.y_val, b.y_val)
+    assert a.X_train.dtype == np.uint8 and a.X_val.dtype == np.float32 and a.X_val.max() <= 1.0
+    assert not np.array_equal(split(raw, 0.2, seed=4).y_val, a.y_val)
+
+
+def test_events_reach_every_callback_in_order(tiny_data):
+    events = []
+    state = train.train(
+        train.Config(epochs=2, hidden=8, batch_size=100),
+        data.load("mnist", tiny_data),
+        callbacks=[events.append],
+    )
+    kinds = [e["kind"] for e in events]
+    batches_per_epoch = math.ceil(570 / 100)  # 600 images, 5% held out
+    assert kinds == ["start"] + (["batch"] * batches_per_epoch + ["epoch"]) * 2 + ["end"]
+    epochs = [e for e in events if e["kind"] == "epoch"]
+    assert [e["test_acc"] for e in epochs] == state.history["test_acc"]
+    assert all(0 <= e["dead_units"] <= 8 for e in epochs)
+    assert events[-1]["reason"] == "done"
+
+
+def test_a_callback_can_stop_training(tiny_data, tmp_path):
+    def stop_at_third_batch(event):
+        if event["kind"] == "batch" and event["batch"] == 3:
+            raise train.StopTraining
+
+    events = []
+    state = train.train(
+        train.Config(epochs=3, hidden=8, batch_size=50),
+        data.load("mnist", tiny_data),
+        out=str(tmp_path / "m.npz"),
+        callbacks=[stop_at_third_batch, events.append],
+    )
+    assert state.epoch == 0 and state.step == 3
+    assert events[-1] == {"kind": "end", "epoch": 0, "epochs": 3, "reason": "stopped", "note": ""}
+    assert not (tmp_path / "m.npz").exists()  # no epoch was completed, so nothing was saved
+
+
+def test_printer_prints_epoch_lines_and_hints():
+    lines = []
+    printer = Printer(lines.append)
+    printer({"kind": "batch", "hints": ["the loss rose"]})
+    printer(
+        {
+            "kind": "epoch",
+            "epoch": 1,
+            "epochs": 2,
+            "loss": 0.5,
+            "train_acc": 0.9,
+            "val_acc": None,
+            "test_acc": 0.91,
+            "seconds": 1.0,
+            "hints": [],
+        }
+    )
+    assert lines[0] == "hint: the loss rose"
+    assert lines[1].startswith("epoch   1/2  loss 0.5000  train 90.00%  test 91.00%")
