@@ -12,16 +12,18 @@ Every transformation here is one idea, "read each output pixel from a displaced 
 and (r, c) is almost never a whole pixel, so `warp` blends the four pixels around it (bilinear
 interpolation). The elastic part follows Simard, Steinkraus & Platt (2003): uniform noise in
 [−1, 1] per pixel, smoothed by a Gaussian of width σ into a gently varying displacement field,
-scaled by α. Everything runs on whole batches at once and draws from the generator it is given,
+scaled by α. All random numbers are drawn from the generator given, before any image is touched,
 so the training run stays reproducible bit for bit.
 
     from justnumpy import augment
-    X_aug = augment.augment(X, np.random.default_rng(0), "affine+elastic")   # (m, 784) → (m, 784)
+    X_aug = augment.augment(X, np.random.default_rng(0), "affine")   # (m, 784) → (m, 784) float
 """
 
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -35,56 +37,12 @@ MAX_DEGREES = 12.0  # rotation
 MAX_SCALE = 0.12  # ±12% size
 ALPHA, SIGMA = 34.0, 4.0  # Simard's elastic strength and smoothness for 28×28 digits (in pixels)
 
-
-def warp(X: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Bilinear resampling: out[k, p] = image k read at the point (rows[k, p], cols[k, p]).
-
-    X (m, 784) in [0, 1]; rows, cols (m, 784) source coordinates. Points outside the image read
-    0 (background). Returns (m, 784) in X's dtype, still within [0, 1].
-    """
-    m, P = len(X), SIDE + 2
-    # A one-pixel frame of zeros around each image: the four neighbours of any clipped point
-    # then exist, and everything beyond the image blends in background.
-    padded = np.zeros((m, P, P), dtype=X.dtype)  # (m, 30, 30)
-    padded[:, 1:-1, 1:-1] = X.reshape(m, SIDE, SIDE)
-    # Shift into the padded frame and clip into it; a point far outside lands on the zero frame.
-    r = np.clip(rows + 1, 0, P - 1, dtype=X.dtype)  # (m, 784)
-    c = np.clip(cols + 1, 0, P - 1, dtype=X.dtype)  # (m, 784)
-    # (m, 784): the top-left neighbour; at most P − 2, so that its right and lower neighbours exist
-    # (a point exactly on the last row or column then gets weight 1 on that frame pixel).
-    r0, c0 = np.minimum(np.floor(r), P - 2), np.minimum(np.floor(c), P - 2)
-    r -= r0  # (m, 784): how far the point lies towards the next row, in [0, 1]
-    c -= c0  # (m, 784): ... and towards the next column
-    # Index of the top-left neighbour in the flattened stack of padded images.
-    i00 = (r0 * P + c0).astype(np.intp)  # (m, 784)
-    i00 += (np.arange(m) * (P * P))[:, None]
-    flat = padded.ravel()
-    # Each neighbour is one gather at a fixed offset (right +1, down +P), read through a view of
-    # `flat` that starts `offset` later, so no shifted index array is built. The clipping above keeps
-    # every index in range: mode="clip" only skips the bounds check of mode="raise" (about 2× faster).
-    top, top_right, bottom, bottom_right = (
-        np.take(flat[offset:], i00, mode="clip") for offset in (0, 1, P, P + 1)
-    )
-    # Blend along each row, then between the rows; in place, since these arrays are ours alone.
-    top += c * (top_right - top)  # (m, 784)
-    bottom += c * (bottom_right - bottom)
-    top += r * (bottom - top)
-    return np.clip(top, 0, 1, out=top)  # a convex blend of [0, 1] values; clip only rounding's last bit
-
-
-def affine_coords(A: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Source points of the affine map (r, c) = A·(i − 13.5, j − 13.5) + 13.5 − t for every pixel.
-
-    A (m, 2, 2) per-image matrices (identity = unchanged), t (m, 2) shifts in pixels (down, right):
-    content moves by +t. Returns rows, cols, each (m, 784).
-    """
-    i, j = np.divmod(np.arange(SIDE * SIDE), SIDE)  # (784,) each: the row and column of every pixel
-    grid = np.stack([i - CENTRE, j - CENTRE, np.ones(SIDE * SIDE)]).astype(A.dtype)  # (3, 784)
-    # Per image the 2×3 matrix [A | 13.5 − t] maps (i − 13.5, j − 13.5, 1) to the source point;
-    # stacking all m of them makes the whole batch one matrix product (2m, 3)·(3, 784).
-    K = np.concatenate([A, (CENTRE - t)[:, :, None]], axis=2).reshape(-1, 3)  # (2m, 3)
-    source = (K @ grid).reshape(-1, 2, SIDE * SIDE)  # (m, 2, 784)
-    return source[:, 0], source[:, 1]
+# `augment` works through the images CHUNK at a time: the working arrays of a chunk (a few
+# hundred kilobytes) then stay in the CPU's cache between the twenty-odd passes `Warp` makes over them.
+CHUNK = 64
+# The chunks are independent, and NumPy lets go of Python's global lock inside its loops, so
+# several threads distort different chunks on different cores at once.
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def random_affine(m: int, rng: np.random.Generator, rotate_scale: bool = True) -> tuple[np.ndarray, ...]:
@@ -97,6 +55,25 @@ def random_affine(m: int, rng: np.random.Generator, rotate_scale: bool = True) -
     cos, sin = np.cos(angle) * scale, np.sin(angle) * scale
     A = np.stack([np.stack([cos, -sin], axis=1), np.stack([sin, cos], axis=1)], axis=1)  # (m, 2, 2)
     return A, t
+
+
+def affine_coords(A: np.ndarray, t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Source points of the affine map (r, c) = A·(i − 13.5, j − 13.5) + 13.5 − t for every pixel.
+
+    A (m, 2, 2) per-image matrices (identity = unchanged), t (m, 2) shifts in pixels (down, right):
+    content moves by +t. Returns points (m, 2, 784) in A's dtype: rows [:, 0], columns [:, 1];
+    written into `out` if given.
+    """
+    m = len(A)
+    centred = np.arange(SIDE, dtype=A.dtype) - A.dtype.type(CENTRE)  # (28,): i − 13.5, and j − 13.5
+    # A·(i − 13.5, j − 13.5) is A's first column times (i − 13.5) plus its second times (j − 13.5):
+    # one part for each output row and one for each output column, 28 numbers each per image.
+    by_row = A[:, :, 0, None] * centred + (CENTRE - t)[:, :, None].astype(A.dtype)  # (m, 2, 28)
+    by_col = A[:, :, 1, None] * centred  # (m, 2, 28)
+    # Broadcasting adds every row's part to every column's part: the 28×28 grid in one pass.
+    grid = np.empty((m, 2, SIDE * SIDE), A.dtype) if out is None else out
+    np.add(by_row[..., :, None], by_col[..., None, :], out=grid.reshape(m, 2, SIDE, SIDE))
+    return grid
 
 
 def gaussian_matrix(sigma: float, n: int = SIDE) -> np.ndarray:
@@ -127,48 +104,167 @@ def smoothing_basis(sigma: float = SIGMA, k: int = 8) -> np.ndarray:
     return (Q[:, keep] * eigenvalues[keep]).astype(np.float32)  # (28, k): QΛ, truncated
 
 
-def elastic_field(m: int, rng: np.random.Generator, alpha: float = ALPHA, sigma: float = SIGMA) -> np.ndarray:
-    """m random smooth displacement fields (m, 2, 784), rows and columns offsets in pixels.
+def elastic_noise(m: int, rng: np.random.Generator, alpha: float = ALPHA, k: int = 8) -> np.ndarray:
+    """The random part of m elastic fields: M (m, 2, k, k), white noise of variance α²/3.
 
-    Simard smooths uniform noise in [−1, 1] with G; here the noise is Gaussian of the same
-    variance (1/3) and the smoothing goes through `smoothing_basis`: the same covariance, and
-    nearly the same distribution (each smoothed value averages ~200 noise pixels, which makes
-    it Gaussian either way), an order of magnitude cheaper.
+    Simard smooths uniform noise in [−1, 1] (variance 1/3); here the noise is Gaussian of the
+    same variance, which `smooth_field` turns into a field with the same covariance.
+    """
+    M = rng.standard_normal((m, 2, k, k), dtype=np.float32)  # one (k, k) per field, two per image
+    M *= np.float32(alpha / np.sqrt(3.0))  # variance 1/3 like U(−1, 1), times the strength α
+    return M
+
+
+def smooth_field(M: np.ndarray, sigma: float = SIGMA) -> np.ndarray:
+    """Displacement fields (m, 2, 784), row and column offsets in pixels, from noise M (m, 2, k, k).
+
+    B·M·Bᵀ (`smoothing_basis`) has the covariance of Gaussian-smoothed noise, and nearly its
+    distribution (each smoothed value averages ~200 noise pixels, which makes it Gaussian
+    either way), at an order of magnitude less cost.
     """
     B = smoothing_basis(sigma)  # (28, k)
-    k = B.shape[1]
-    M = rng.standard_normal((2 * m, k, k), dtype=np.float32)  # white noise, one (k, k) per field
-    M *= np.float32(alpha / np.sqrt(3.0))  # variance 1/3 like U(−1, 1), times the strength α
+    m, k = len(M), B.shape[1]
     half = (M.reshape(-1, k) @ B.T).reshape(2 * m, k, SIDE)  # (2m, k, 28): M·Bᵀ, one BLAS call
     # Then B·(M·Bᵀ): transpose each field so the product is again one call over all rows.
     field = half.transpose(0, 2, 1).reshape(-1, k) @ B.T  # (2m·28, 28): (B·M·Bᵀ)ᵀ, the same distribution
     return field.reshape(m, 2, SIDE * SIDE)
 
 
-def augment(X: np.ndarray, rng: np.random.Generator, kind: str = "affine+elastic") -> np.ndarray:
-    """A randomly distorted copy of the images X (m, 784): same shape, dtype and [0, 1] range.
+def elastic_field(m: int, rng: np.random.Generator, alpha: float = ALPHA, sigma: float = SIGMA) -> np.ndarray:
+    """m random smooth displacement fields (m, 2, 784), rows and columns offsets in pixels."""
+    return smooth_field(elastic_noise(m, rng, alpha), sigma)
 
-    kind: "none" (X itself), "shift", "affine" (shift, rotate, scale), "elastic" or
-    "affine+elastic". Each image gets its own random transformation drawn from `rng`.
+
+class Warp:
+    """Bilinear resampling of up to m images at a time: out[k, p] = image k read at points[k, :, p].
+
+    Calling it reuses the same working arrays for every chunk of images: arrays made afresh
+    each time get fresh memory, which the operating system hands out zeroed, one page fault
+    per 4 KB on first touch, and on a virtual machine that can cost as much as the arithmetic.
+    """
+
+    def __init__(self, m: int, dtype: type = np.float32) -> None:
+        F = SIDE + 3  # the padded side: 1 row/column of zeros before the image, 2 after (see __call__)
+        if m * F * F > 2 ** (np.finfo(dtype).nmant + 1):  # floats hold whole numbers exactly up to here
+            raise ValueError(f"{m} images at a time is too many for exact {np.dtype(dtype)} pixel indices")
+        self.padded = np.zeros((m, F, F), dtype)  # (m, 31, 31): only the inside is ever written
+        self.corner = np.empty((m, 2, SIDE * SIDE), dtype)  # each point's top-left neighbour (row, column)
+        self.index = np.empty((m, SIDE * SIDE), np.intp)  # ... as an index into the padded images
+        self.neighbours = np.empty((3, m, SIDE * SIDE), dtype)  # the other three neighbours' values
+        # Where image k's top-left pixel lies in the flattened stack of padded images.
+        self.first_pixel = (np.arange(m) * (F * F) + F + 1).astype(dtype)[:, None]  # (m, 1)
+
+    def __call__(self, X: np.ndarray, points: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """X (m, 784) pixels: floats in [0, 1], or uint8 0..255 (scaled to [0, 1] here).
+
+        points (m, 2, 784) source rows and columns, in image coordinates; used as scratch
+        space and overwritten. Points outside the image read 0. Returns `out` (m, 784) in [0, 1].
+        """
+        m, F = len(X), self.padded.shape[1]
+        # Each image inside a frame of zeros: 1 pixel wide before it, 2 after. A point clipped into
+        # [−1, 28] then has its four neighbours inside the frame, and beyond the image it reads 0.
+        inside = self.padded[:m, 1 : SIDE + 1, 1 : SIDE + 1]  # (m, 28, 28) view
+        if X.dtype == np.uint8:  # as data.to_inputs scales pixels, bit for bit
+            np.divide(X.reshape(m, SIDE, SIDE), np.asarray(255, self.padded.dtype), out=inside)
+        else:
+            inside[...] = X.reshape(m, SIDE, SIDE)
+        np.clip(points, -1, SIDE, out=points)  # a point far outside lands on the zero frame
+        corner = np.floor(points, out=self.corner[:m])  # (m, 2, 784): the top-left neighbour
+        points -= corner  # (m, 2, 784): how far the point lies towards the next row and column, in [0, 1]
+        # The top-left neighbour's place in the flattened stack of padded images: row·F + column,
+        # counted from the image's first pixel (whole numbers, exact in floats: see __init__).
+        at = corner[:, 0]  # (m, 784) view, overwritten: it is not needed again
+        at *= F
+        at += corner[:, 1]
+        at += self.first_pixel[:m]
+        index = self.index[:m]
+        index[...] = at
+        # Each neighbour is one gather at a fixed offset (right +1, down +F, both +F + 1), read
+        # through a view of `flat` that starts that much later. Every index is in range (clipped
+        # above): mode="clip" only skips the bounds check of the default mode="raise".
+        flat = self.padded.ravel()
+        top = np.take(flat, index, mode="clip", out=out)  # (m, 784) top-left, becomes the result
+        top_right, bottom, bottom_right = (
+            np.take(flat[offset:], index, mode="clip", out=buffer[:m])
+            for offset, buffer in zip((1, F, F + 1), self.neighbours, strict=True)
+        )
+        row, col = points[:, 0], points[:, 1]  # (m, 784) each: the fractions
+        # Blend along each row, then between the two rows; in place, as the arrays are ours alone.
+        top_right -= top  # top = top + col·(top_right − top)
+        top_right *= col
+        top += top_right
+        bottom_right -= bottom  # bottom = bottom + col·(bottom_right − bottom)
+        bottom_right *= col
+        bottom += bottom_right
+        bottom -= top  # result = top + row·(bottom − top)
+        bottom *= row
+        top += bottom
+        return np.clip(top, 0, 1, out=top)  # a convex blend of [0, 1] values; clip only rounding's last bit
+
+
+def warp(X: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear resampling: out[k, p] = image k read at the point points[k, :, p] = (row, column).
+
+    X (m, 784) floats in [0, 1] or uint8 pixels; points (m, 2, 784). Points outside the image read
+    0 (background). Returns (m, 784) within [0, 1], float32 for uint8 X, else X's dtype.
+    """
+    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
+    out = np.empty(X.shape, dtype)
+    return Warp(len(X), dtype)(X, points.astype(dtype), out)
+
+
+def augment(
+    X: np.ndarray, rng: np.random.Generator, kind: str = "affine+elastic", out: np.ndarray | None = None
+) -> np.ndarray:
+    """A randomly distorted copy of the images X (m, 784), same shape, in [0, 1].
+
+    X: floats in [0, 1] (the result has their dtype) or uint8 pixels 0..255 (the result is
+    float32, scaled as data.to_inputs scales). kind: "none" (no distortion), "shift", "affine"
+    (shift, rotate, scale), "elastic" or "affine+elastic". Each image gets its own random
+    transformation drawn from `rng`; the result does not depend on THREADS. With `out` (an
+    array of the result's shape and dtype: last epoch's, or X itself) the images are written
+    there, each chunk after it has been read (kind "none" returns float X itself).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown augmentation {kind!r}; choose one of {', '.join(KINDS)}")
+    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
     if kind == "none":
-        return X
+        return X if X.dtype == dtype else np.divide(X, np.asarray(255, dtype), out=out, dtype=dtype)
     m = len(X)
+    # Every random number first, in one fixed order, so that the chunks can then be distorted in
+    # any order on any thread with the same result.
     if kind == "elastic":
         A, t = np.broadcast_to(np.eye(2), (m, 2, 2)), np.zeros((m, 2))
     else:
         A, t = random_affine(m, rng, rotate_scale=kind != "shift")
-    rows, cols = affine_coords(A.astype(np.float32), t.astype(np.float32))  # (m, 784) each
-    if kind.endswith("elastic"):
-        field = elastic_field(m, rng)  # (m, 2, 784)
-        rows, cols = rows + field[:, 0], cols + field[:, 1]
-    return warp(X, rows, cols)
+    A, t = A.astype(dtype), t.astype(dtype)  # (m, 2, 2), (m, 2)
+    noise = elastic_noise(m, rng) if kind.endswith("elastic") else None  # (m, 2, 8, 8) or None
+    out = np.empty(X.shape, dtype) if out is None else out  # (m, 784)
+
+    def distort(chunks: list[slice]) -> None:
+        """Distort these chunks of X into `out`, with one set of working arrays for all of them."""
+        warp_chunk, points = Warp(CHUNK, dtype), np.empty((CHUNK, 2, SIDE * SIDE), dtype)
+        for s in chunks:
+            p = affine_coords(A[s], t[s], out=points[: len(A[s])])  # (≤CHUNK, 2, 784)
+            if noise is not None:
+                p += smooth_field(noise[s])
+            warp_chunk(X[s], p, out[s])
+
+    chunks = [slice(i, i + CHUNK) for i in range(0, m, CHUNK)]
+    threads = min(THREADS, len(chunks))
+    if threads <= 1:
+        distort(chunks)
+    else:  # each thread takes every threads-th chunk
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(distort, [chunks[k::threads] for k in range(threads)]))
+    return out
 
 
-def augment_in_chunks(X: np.ndarray, rng: np.random.Generator, kind: str, chunk: int = 1024) -> np.ndarray:
-    """`augment` over a whole training set, `chunk` images at a time to keep memory small."""
-    if kind == "none":
-        return X
-    return np.concatenate([augment(X[i : i + chunk], rng, kind) for i in range(0, len(X), chunk)])
+def augment_in_chunks(X: np.ndarray, rng: np.random.Generator, kind: str) -> np.ndarray:
+    """`augment` for a whole epoch of training images, in place when X holds floats.
+
+    Float X (train.batches makes it afresh each epoch) is overwritten with its distorted images
+    and returned: a second array as large as the epoch would cost a round of page faults. uint8 X
+    gives a new float32 array.
+    """
+    return augment(X, rng, kind, out=X if np.issubdtype(X.dtype, np.floating) else None)

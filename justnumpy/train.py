@@ -119,7 +119,8 @@ def train(
     state = state or new_state(config, net)
     state.detector = None  # a detector fitted for earlier weights would judge these wrongly
     doctor = Doctor()
-    notify(listeners, {"kind": "start", "epochs": config.epochs, "hints": doctor.check_inputs(data.X_train)})
+    opening = doctor.check_inputs(data.X_train)  # said now, kept in the history with the next epoch's
+    notify(listeners, {"kind": "start", "epochs": config.epochs, "hints": opening})
     total_steps = config.epochs * math.ceil(len(data.y_train) / config.batch_size)
     saved, reason = None, "done"  # the epoch `out` holds, once this call has saved one
     try:
@@ -135,7 +136,9 @@ def train(
                 record["test_acc"] = accuracy(net, state.params, data.X_test, data.y_test)
             record["seconds"] = time.perf_counter() - start
             news = doctor.after_epoch(record, state.history, len(state.params["b1"]))
-            record["hints"] += news  # the history keeps all of the epoch's hints, batch ones included
+            # The history keeps all of the epoch's hints: the opening ones, the batches', the epoch's.
+            record["hints"] = opening + record["hints"] + news
+            opening = []
             for k, v in record.items():
                 state.history.setdefault(k, []).append(v)
             with checkpoint.ctrl_c_deferred():  # the file, `saved` and the printed lines always agree
@@ -214,7 +217,7 @@ def run_epoch(
         right = int((cache["A2"].argmax(axis=1) == y).sum())
         total_loss, correct = total_loss + loss * len(y), correct + right
         fired |= cache["A1"].max(axis=0) > 0
-        news = doctor.after_batch(epoch, b, loss) if doctor else []
+        news = doctor.after_batch(state.step, loss) if doctor else []
         hints += news
         notify(
             listeners,
@@ -275,6 +278,18 @@ def accuracy(net: ModuleType, params: network.Params, X: np.ndarray, y: np.ndarr
         for i in range(0, len(y), chunk)
     )
     return correct / len(y)
+
+
+def dead_units(net: ModuleType, params: network.Params, X: np.ndarray, chunk: int = 10_000) -> np.ndarray:
+    """Indices of the hidden units that output 0 for every row of X: dead on these inputs.
+
+    A unit whose Z1 ≤ 0 for every training example gets no gradient through the ReLU
+    (docs/math.md#backward-pass), so training can no longer change it: 784 weights doing nothing.
+    """
+    fired = np.zeros(len(params["b1"]), dtype=bool)  # (H,)
+    for i in range(0, len(X), chunk):
+        fired |= net.forward(params, X[i : i + chunk])["A1"].max(axis=0, initial=0) > 0
+    return np.flatnonzero(~fired)
 
 
 def notify(listeners: list[Callback], event: Event) -> None:

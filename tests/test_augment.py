@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from justnumpy import augment
+from justnumpy.data import to_inputs
 
 
 def digits(m=6, seed=0) -> np.ndarray:
@@ -18,6 +19,11 @@ def digits(m=6, seed=0) -> np.ndarray:
         r, c = rng.integers(8, 14, size=2)
         X[k, r : r + 7, c : c + 5] = rng.random((7, 5))
     return X.reshape(m, 784)
+
+
+def pixels(m=6, seed=0) -> np.ndarray:
+    """The same kind of blobs as uint8 pixels 0..255, as the training images are stored."""
+    return np.round(digits(m, seed) * 255).astype(np.uint8)
 
 
 def centre_of_mass(X: np.ndarray) -> np.ndarray:
@@ -34,7 +40,7 @@ def identity(m: int) -> np.ndarray:
 
 @pytest.mark.parametrize("kind", augment.KINDS)
 def test_shape_dtype_range_and_seeding(kind):
-    X = digits(50)
+    X = digits(150)  # more than one chunk
     out = augment.augment(X, np.random.default_rng(0), kind)
     assert out.shape == X.shape and out.dtype == np.float32
     assert out.min() >= 0 and out.max() <= 1
@@ -45,12 +51,72 @@ def test_shape_dtype_range_and_seeding(kind):
         assert out.sum() == pytest.approx(X.sum(), rel=0.25)  # ink is moved, not created or lost
 
 
+@pytest.mark.parametrize("kind", augment.KINDS)
+def test_uint8_pixels_give_what_their_scaled_floats_give(kind):
+    # Training keeps its images as uint8: distorting them must equal distorting data.to_inputs of them.
+    X = pixels(150)
+    out = augment.augment(X, np.random.default_rng(3), kind)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, augment.augment(to_inputs(X), np.random.default_rng(3), kind))
+
+
+@pytest.mark.parametrize("kind", ["affine", "affine+elastic"])
+def test_threads_and_chunks_change_nothing(kind, monkeypatch):
+    X = pixels(300)
+    monkeypatch.setattr(augment, "THREADS", 1)
+    one = augment.augment(X, np.random.default_rng(5), kind)
+    monkeypatch.setattr(augment, "THREADS", 3)
+    np.testing.assert_array_equal(augment.augment(X, np.random.default_rng(5), kind), one)
+    if kind == "affine":  # the elastic fields' matrix products may round differently per chunk size
+        monkeypatch.setattr(augment, "CHUNK", 7)  # 43 chunks, the last one short
+        np.testing.assert_array_equal(augment.augment(X, np.random.default_rng(5), kind), one)
+    out = np.full(X.shape, np.nan, np.float32)
+    assert augment.augment(X, np.random.default_rng(5), kind, out=out) is out
+    np.testing.assert_array_equal(out, one)
+
+
+def test_the_distortions_have_the_documented_ranges():
+    A, t = augment.random_affine(20_000, np.random.default_rng(0))
+    angle = np.degrees(np.arctan2(A[:, 1, 0], A[:, 0, 0]))  # A = scale · rotation by angle
+    scale = np.sqrt(np.linalg.det(A))
+    for values, limit in [(t, 2.0), (angle, 12.0), (scale - 1, 0.12)]:
+        # Uniform over the whole range: the extremes are reached (nearly) and never passed.
+        assert np.abs(values).max() <= limit and np.abs(values).max() > 0.99 * limit
+        assert np.mean(np.abs(values) < limit / 2) == pytest.approx(0.5, abs=0.02)
+    np.testing.assert_allclose(A[:, 0, 0], A[:, 1, 1])  # a rotation and a scale, no shear
+    np.testing.assert_allclose(A[:, 0, 1], -A[:, 1, 0])
+
+
+def test_affine_augmentation_matches_scipy_affine_transform():
+    ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
+    X = pixels(100)
+    out = augment.augment(X, np.random.default_rng(9), "affine")
+    A, t = augment.random_affine(100, np.random.default_rng(9))  # the draws augment made first
+    for k in range(100):
+        # Output pixel o reads the input at A·(o − 13.5) + 13.5 − t = A·o + offset.
+        offset = 13.5 - t[k] - A[k] @ [13.5, 13.5]
+        expected = ndimage.affine_transform(
+            X[k].reshape(28, 28) / 255, A[k], offset, order=1, mode="grid-constant"
+        )  # bilinear, zeros outside
+        np.testing.assert_allclose(out[k].reshape(28, 28), expected, atol=2e-5)
+
+
+def test_affine_coords_are_the_formula_pixel_by_pixel():
+    A, t = augment.random_affine(3, np.random.default_rng(2))
+    points = augment.affine_coords(A.astype(np.float32), t.astype(np.float32))  # (3, 2, 784)
+    for k in range(3):
+        for p in (0, 27, 28 * 13 + 5, 783):
+            i, j = divmod(p, 28)
+            expected = A[k] @ [i - 13.5, j - 13.5] + 13.5 - t[k]
+            np.testing.assert_allclose(points[k, :, p], expected, atol=1e-5)
+
+
 @settings(max_examples=25, deadline=None)
 @given(dr=st.floats(-3, 3), dc=st.floats(-3, 3))
 def test_a_shift_moves_the_centre_of_mass_by_the_shift(dr, dc):
     X = digits()
     t = np.tile(np.array([dr, dc], dtype=np.float32), (len(X), 1))
-    moved = augment.warp(X, *augment.affine_coords(identity(len(X)), t))
+    moved = augment.warp(X, augment.affine_coords(identity(len(X)), t))
     # Bilinear interpolation is linear in position, so even a fractional shift moves the mean exactly.
     np.testing.assert_allclose(centre_of_mass(moved) - centre_of_mass(X), t, atol=1e-3)
 
@@ -59,31 +125,36 @@ def test_integer_shift_and_quarter_turn_match_numpy():
     X = digits(3)
     img = X.reshape(3, 28, 28)
     t = np.tile(np.array([2, -1], dtype=np.float32), (3, 1))
-    shifted = augment.warp(X, *augment.affine_coords(identity(3), t)).reshape(3, 28, 28)
+    shifted = augment.warp(X, augment.affine_coords(identity(3), t)).reshape(3, 28, 28)
     np.testing.assert_array_equal(shifted, np.roll(img, (2, -1), axis=(1, 2)))  # the blobs stay inside
     quarter = np.broadcast_to(np.array([[0, 1], [-1, 0]], dtype=np.float32), (3, 2, 2))
-    turned = augment.warp(X, *augment.affine_coords(quarter, np.zeros((3, 2), np.float32)))
+    turned = augment.warp(X, augment.affine_coords(quarter, np.zeros((3, 2), np.float32)))
     np.testing.assert_allclose(turned.reshape(3, 28, 28), np.rot90(img, k=1, axes=(1, 2)), atol=1e-5)
 
 
 def test_points_outside_the_image_read_background():
     X = np.ones((2, 784), dtype=np.float32)
     far = np.full((2, 2), 40.0, dtype=np.float32)
-    assert not augment.warp(X, *augment.affine_coords(identity(2), far)).any()
+    assert not augment.warp(X, augment.affine_coords(identity(2), far)).any()
+    assert not augment.warp(X, augment.affine_coords(identity(2), -far)).any()
 
 
-def test_warp_matches_scipy_bilinear_interpolation():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_warp_matches_scipy_bilinear_interpolation(dtype):
     ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
     rng = np.random.default_rng(0)
-    X = rng.random((4, 784), dtype=np.float32)
-    rows, cols = rng.uniform(-3, 31, size=(2, 4, 784)).astype(np.float32)  # inside, edges and beyond
+    X = rng.random((4, 784)).astype(dtype)
+    points = rng.uniform(-3, 31, size=(4, 2, 784)).astype(dtype)  # inside, edges and beyond
+    points[:, :, :8] = [[-1, 0, 27, 28, -1, 28, 0.5, 27.5], [0, -1, 28, 27, 28, -1, 27.5, 0.5]]  # the rims
     expected = [
         ndimage.map_coordinates(
-            X[k].reshape(28, 28).astype(np.float64), [rows[k], cols[k]], order=1, mode="grid-constant"
+            X[k].reshape(28, 28).astype(np.float64), points[k], order=1, mode="grid-constant"
         )
         for k in range(4)
     ]
-    np.testing.assert_allclose(augment.warp(X, rows, cols), np.array(expected), atol=1e-5)
+    out = augment.warp(X, points)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, np.array(expected), atol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 def test_gaussian_smoothing_matches_scipy():
@@ -106,14 +177,37 @@ def test_elastic_field_has_the_covariance_of_smoothed_noise():
     assert abs(np.corrcoef(flat[:, 0], flat[:, 783])[0, 1]) < 0.1
 
 
+def test_elastic_augmentation_reads_each_pixel_from_its_displaced_point():
+    # Recompute augment's own draws (affine first, then the elastic noise) and resample with SciPy.
+    ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
+    X = digits(5)
+    out = augment.augment(X, np.random.default_rng(4), "affine+elastic")
+    rng = np.random.default_rng(4)
+    A, t = augment.random_affine(5, rng)
+    field = augment.smooth_field(augment.elastic_noise(5, rng))  # (5, 2, 784)
+    i, j = np.divmod(np.arange(784), 28)
+    for k in range(5):
+        points = A[k] @ np.stack([i - 13.5, j - 13.5]) + (13.5 - t[k])[:, None] + field[k]  # (2, 784)
+        expected = ndimage.map_coordinates(
+            X[k].reshape(28, 28).astype(np.float64), points, order=1, mode="grid-constant"
+        )
+        np.testing.assert_allclose(out[k], expected, atol=1e-4)
+
+
+def test_no_images_give_no_images():
+    assert augment.augment(pixels(0), np.random.default_rng(0), "affine+elastic").shape == (0, 784)
+
+
 def test_unknown_kind():
     with pytest.raises(ValueError, match="unknown augmentation"):
         augment.augment(digits(1), np.random.default_rng(0), "mixup")
 
 
-def test_chunks_change_nothing_but_memory():
-    X = digits(20)
-    whole = augment.augment(X, np.random.default_rng(5), "shift")
-    # "shift" draws all its random numbers in one call per chunk, so one chunk equals the whole.
-    np.testing.assert_array_equal(augment.augment_in_chunks(X, np.random.default_rng(5), "shift", 20), whole)
-    assert augment.augment_in_chunks(X, np.random.default_rng(5), "affine", 7).shape == X.shape
+@pytest.mark.parametrize("kind", augment.KINDS)
+def test_augment_in_chunks_is_augment_in_place(kind):
+    X = pixels(200)
+    expected = augment.augment(X, np.random.default_rng(5), kind)
+    np.testing.assert_array_equal(augment.augment_in_chunks(X, np.random.default_rng(5), kind), expected)
+    floats = to_inputs(X)
+    assert augment.augment_in_chunks(floats, np.random.default_rng(5), kind) is floats  # overwritten
+    np.testing.assert_array_equal(floats, expected)

@@ -1,9 +1,10 @@
 """Walk one test image through the network in the terminal, step by step.
 
-Shows the input X as characters, the hidden layer Z1/A1 (how many units fired, the strongest),
-the scores Z2, the stable softmax one step at a time, the probabilities A2 as bars, the loss,
-then every gradient of the backward pass (dZ2 dW2 db2 dA1 dZ1 dW1 db1) with its shape and size,
-and what one SGD step on this example alone would do to the loss. The names are network.py's.
+Shows the input X as characters, the hidden layer Z1/A1 (how many units fired, the strongest,
+which are dead: 0 for every test image), the scores Z2, the stable softmax one step at a time,
+the probabilities A2 as bars, the loss, then every gradient of the backward pass (dZ2 dW2 db2
+dA1 dZ1 dW1 db1) with its shape and size, and what one SGD step on this example alone would do to
+the loss. The names are network.py's.
 
 examples:
   justnumpy explain model.npz
@@ -34,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and one test image; print the trace."""
-    from justnumpy import data
+    from justnumpy import data, network, train
     from justnumpy.errors import JustNumpyError
     from justnumpy.see import explain
 
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise JustNumpyError(f"--index {args.index} is outside the test set (0 to {len(y_test) - 1})")
     lr = args.lr or float(meta.get("config", {}).get("lr", 0.1))
     steps = explain.trace(params, X_test[args.index], int(y_test[args.index]), lr)
+    dead = train.dead_units(network, params, data.to_inputs(X_test, dtype=params["W1"].dtype))
     print(f"{args.model}, {dataset} test image #{args.index}")
-    explain.render(steps, data.class_names(dataset))
+    explain.render(steps, data.class_names(dataset), dead=(dead, len(y_test)))
     return 0

@@ -1,9 +1,10 @@
 """Draw pictures of a saved model: training curves, confusion matrix, hidden units, mistakes.
 
 Writes into --out (default: plots/):
-  training-curves.png      loss and train/validation/test accuracy per epoch
+  training-curves.png      loss, train/validation/test accuracy and dead hidden units per epoch
   confusion-matrix.png     test images counted by (true class, predicted class)
-  hidden-units.png         each hidden unit's 784 input weights (a column of W1) as a 28×28 image
+  hidden-units.png         each hidden unit's 784 input weights (a column of W1) as a 28×28 image,
+                           the dead ones (0 for every test image) framed in black
   confident-mistakes.png   the wrong answers the network was most sure of
   sample-predictions.png   random test images with the ten probabilities the network gives them
 

@@ -15,13 +15,16 @@ given next to it override single settings. --network FILE.py trains your own net
 `justnumpy exercise`) with the same data, loop and recipe.
 
 While it trains, the doctor prints a `hint:` line when it sees a symptom of a run going wrong
-(a learning rate far off, dead hidden units, overfitting); --quiet silences it.
+(inputs not in [0, 1], a first loss far above ln 10, a loss that rises or crawls, accuracy near
+chance, many dead hidden units, overfitting), with the options that treat it; the hints are also
+kept in the model file's history. --quiet silences them. docs/learn.md shows each one.
 
 examples:
   justnumpy train
   justnumpy train --recipe best-plain --seed 1
   justnumpy train --epochs 10 --lr 0.05 --optimizer adam --out adam.npz
   justnumpy train --init-scale 1          # provoke the doctor: weights far too large
+  justnumpy train --lr 2 --optimizer sgd  # provoke the doctor: steps far too large
   justnumpy train --resume model.npz --epochs 8
   justnumpy train --plots plots/
 """
@@ -45,6 +48,16 @@ from justnumpy.commands.options import (
 )
 
 HELP = "train the network and save it to a .npz model file"
+
+# The settings the doctor's advice speaks of, and the options that change them: a hint printed
+# here ends with the options it is about, e.g. "(options: --lr)".
+ADVICE_OPTIONS = {
+    "learning rate": "--lr",
+    "init scale": "--init-scale",
+    "dropout": "--dropout",
+    "augmentation": "--augment",
+    "fewer epochs": "--epochs",
+}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -138,8 +151,9 @@ def run(args: argparse.Namespace) -> int:
     except JustNumpyError as e:
         raise JustNumpyError(f"{e}; choose another --out") from None
     raw = load_data(config.dataset, args)
-    listeners = [] if args.quiet else [callbacks.Printer()]
-    if show_progress(args):
+    progress = show_progress(args)
+    listeners = [] if args.quiet else [callbacks.Printer(lambda line: say(with_options(line), progress))]
+    if progress:
         listeners.insert(0, callbacks.ProgressBar())
     try:
         with their_code(args.network):
@@ -168,3 +182,19 @@ def their_code(network_file: str | None) -> Iterator[None]:
         raise JustNumpyError(
             f"{e.summary}; `justnumpy check {network_file}` checks it step by step"
         ) from None
+
+
+def with_options(line: str) -> str:
+    """A `hint:` line with the options it speaks of appended; any other line as it is."""
+    options = [flag for words, flag in ADVICE_OPTIONS.items() if words in line]
+    return f"{line} (options: {', '.join(options)})" if line.startswith("hint: ") and options else line
+
+
+def say(line: str, progress: bool) -> None:
+    """Print a line; above the progress bar (not through it) while one is drawn."""
+    if progress:
+        from tqdm.auto import tqdm
+
+        tqdm.write(line)
+    else:
+        print(line)

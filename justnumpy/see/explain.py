@@ -85,6 +85,18 @@ def ascii_digit(image: np.ndarray) -> str:
     return "\n".join("".join(RAMP[v] for v in row) for row in levels)
 
 
+def dead_lines(dead: np.ndarray, n_images: int, hidden: int, shown: int = 12) -> list[str]:
+    """How many of the `hidden` units output 0 for all n_images (dead), and which, as short lines."""
+    if len(dead) == 0:
+        return [f"dead units: none; each of the {hidden} fires for some of the {n_images:,} test images"]
+    which = ", ".join(str(j) for j in dead[:shown]) + (", …" if len(dead) > shown else "")
+    return [
+        f"dead units: {len(dead)} of {hidden} output 0 for all {n_images:,} test images, so no gradient",
+        "  reaches them through the ReLU and they stop learning:",
+        f"  {which}",
+    ]
+
+
 def _norm(a: np.ndarray) -> str:
     return f"{float(np.linalg.norm(a)):.4g}"
 
@@ -99,8 +111,17 @@ def _vector_table(columns: dict[str, np.ndarray], names: list[str], styles: dict
     return table
 
 
-def render(steps: dict[str, Any], names: list[str], console: Console | None = None) -> None:
-    """Print the trace: forward pass, softmax, loss, backward pass, one SGD step."""
+def render(
+    steps: dict[str, Any],
+    names: list[str],
+    console: Console | None = None,
+    dead: tuple[np.ndarray, int] | None = None,
+) -> None:
+    """Print the trace: forward pass, softmax, loss, backward pass, one SGD step.
+
+    `dead` = (indices, n): the hidden units that output 0 for all n images of a set (the test
+    set, via train.dead_units); the forward pass then names them.
+    """
     console = console or Console()
     say = console.print
     X, y, A2 = steps["X"], steps["y"], steps["A2"][0]
@@ -121,6 +142,9 @@ def render(steps: dict[str, Any], names: list[str], console: Console | None = No
     )
     top = np.argsort(-A1, kind="stable")[:3]
     say("  strongest A1: " + ", ".join(f"unit {j} = {A1[j]:.3g}" for j in top))
+    if dead is not None:
+        for line in dead_lines(*dead, H):
+            say("  " + line)
     say(f"[bold]Z2 = A1·W2 + b2[/] {steps['Z2'].shape}: one score (logit) per class")
 
     say(Rule("stable softmax: A2 = exp(Z2 − max Z2) / sum"))

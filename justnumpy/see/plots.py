@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import LogNorm
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from justnumpy import network
@@ -29,6 +30,8 @@ from justnumpy.data import class_names, to_inputs
 from justnumpy.errors import JustNumpyError
 from justnumpy.see import figures
 from justnumpy.see.figures import GREEN, GREY, RED
+from justnumpy.train import dead_units
+from justnumpy.training.doctor import DEAD_SHARE
 
 # One file per picture; the names say what is in them.
 FILES = {
@@ -68,9 +71,15 @@ def mosaic(tiles: np.ndarray, gap: int = 1) -> np.ndarray:
     rows = math.ceil(n / cols)
     out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
     for k in range(n):
-        r, c = divmod(k, cols)
-        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = tiles[k]
+        top, left = tile_corner(k, n, h, w, gap)
+        out[top : top + h, left : left + w] = tiles[k]
     return out
+
+
+def tile_corner(k: int, n: int, h: int = 28, w: int = 28, gap: int = 1) -> tuple[int, int]:
+    """(row, column) of the top-left pixel of tile k of n in `mosaic`: tiles fill rows left to right."""
+    r, c = divmod(k, math.ceil(math.sqrt(n)))
+    return r * (h + gap), c * (w + gap)
 
 
 def confident_mistakes(A2: np.ndarray, y: np.ndarray, n: int = 24) -> np.ndarray:
@@ -96,11 +105,16 @@ def sample(A2: np.ndarray, n: int = 3, seed: int = 0) -> tuple[np.ndarray, np.nd
 # ---------------------------------------------------------------- drawing
 
 
-def draw_curves(history: dict[str, list], path: Path) -> Path:
-    """Loss and train/validation/test accuracy per epoch, from a model file's history."""
+def draw_curves(history: dict[str, list], path: Path, hidden: int | None = None) -> Path:
+    """Loss, train/validation/test accuracy and dead hidden units per epoch, from a model file's history.
+
+    `hidden` (H) scales the dead-unit panel; files from before dead units were counted have none.
+    """
     epochs = history["epoch"]
-    fig = figures.new(figsize=(11, 4.2))
-    ax_loss, ax_acc = fig.subplots(1, 2)
+    dead = history.get("dead_units") or []
+    panels = 3 if len(dead) == len(epochs) else 2
+    fig = figures.new(figsize=(5.5 * panels, 4.2))
+    ax_loss, ax_acc, *ax_dead = fig.subplots(1, panels)
     ax_loss.plot(epochs, history["loss"], "o-", color="#1f77b4", label="training loss")
     ax_loss.set_ylim(bottom=0)
     ax_loss.set(
@@ -129,11 +143,36 @@ def draw_curves(history: dict[str, list], path: Path) -> Path:
     ax_acc.set(title="Accuracy after each epoch", xlabel="epoch", ylabel="accuracy")
     ax_acc.margins(y=0.15)  # room for the label above the last point
     ax_acc.legend(loc="best")
-    for ax in (ax_loss, ax_acc):
+    if ax_dead:
+        draw_dead_units(ax_dead[0], epochs, dead, hidden)
+    for ax in (ax_loss, ax_acc, *ax_dead):
         ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)  # a one-epoch run still gets a sensible axis
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.grid(alpha=0.3)
     return figures.save(fig, path)
+
+
+def draw_dead_units(ax, epochs: list[int], dead: list[int], hidden: int | None) -> None:
+    """Bars: how many hidden units output 0 for every training image of each epoch."""
+    bars = ax.bar(epochs, dead, color=GREY, width=0.6)
+    ax.bar_label(bars, padding=2, fontsize=8)
+    title = "Dead hidden units (0 for every training image)"
+    if hidden:
+        limit = DEAD_SHARE * hidden
+        ax.axhline(limit, color=RED, linestyle="--", linewidth=1)
+        ax.annotate(
+            f"more than {DEAD_SHARE:.0%}: the doctor's hint",
+            (0.02, limit),
+            xycoords=("axes fraction", "data"),
+            textcoords="offset points",
+            xytext=(0, 3),
+            color=RED,
+            fontsize=8,
+        )
+        ax.set_ylim(0, max(1.15 * limit, 1.15 * max(dead)))
+        title = f"Dead hidden units of {hidden} (0 for every training image)"
+    ax.set(title=title, xlabel="epoch", ylabel="dead units")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
@@ -174,9 +213,13 @@ def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
     return figures.save(fig, path)
 
 
-def draw_hidden_units(W1: np.ndarray, path: Path) -> Path:
-    """Every column of W1 as a 28×28 image, red = positive weight, blue = negative, white = 0."""
+def draw_hidden_units(W1: np.ndarray, path: Path, dead: np.ndarray | None = None, n_images: int = 0) -> Path:
+    """Every column of W1 as a 28×28 image, red = positive weight, blue = negative, white = 0.
+
+    `dead` are the units that output 0 for all `n_images` test images: each gets a black frame.
+    """
     H = W1.shape[1]
+    dead = np.asarray([] if dead is None else dead, dtype=int)
     image = mosaic(weight_tiles(W1))
     # One scale for all tiles, so they can be compared; the 99.5th percentile keeps a few
     # extreme weights from washing out the rest.
@@ -185,10 +228,15 @@ def draw_hidden_units(W1: np.ndarray, path: Path) -> Path:
     ax = fig.subplots()
     cmap = colormaps["RdBu_r"].with_extremes(bad="white")  # the NaN gaps between tiles
     im = ax.imshow(image, cmap=cmap, vmin=-v, vmax=v, interpolation="nearest")
+    for j in dead:
+        top, left = tile_corner(int(j), H)
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), 28, 28, fill=False, edgecolor="black", linewidth=1.5))
     ax.set_axis_off()
+    where = f"all {n_images:,} test images" if n_images else "every test image"
     ax.set_title(
         f"What each of the {H} hidden units looks for: column j of W1 as a 28×28 image\n"
-        "red: ink there raises the unit's input Z1; blue: ink there lowers it"
+        "red: ink there raises the unit's input Z1; blue: ink there lowers it\n"
+        f"black frame: dead, outputs 0 for {where} ({len(dead)} of {H} units)"
     )
     fig.colorbar(
         im, ax=ax, shrink=0.6, location="bottom", extend="both", label="weight from pixel to hidden unit (W1)"
@@ -290,10 +338,11 @@ def write_all(
     A2 = probabilities(params, X_test)
     written = {}
     if history and history.get("epoch"):
-        written["curves"] = draw_curves(history, out / FILES["curves"])
+        written["curves"] = draw_curves(history, out / FILES["curves"], params["W1"].shape[1])
     cm = confusion_matrix(y_test, A2.argmax(axis=1), len(names))
     written["confusion"] = draw_confusion(cm, names, out / FILES["confusion"])
-    written["hidden"] = draw_hidden_units(params["W1"], out / FILES["hidden"])
+    dead = dead_units(network, params, to_inputs(X_test, dtype=params["W1"].dtype))
+    written["hidden"] = draw_hidden_units(params["W1"], out / FILES["hidden"], dead, len(X_test))
     written["mistakes"] = draw_mistakes(
         X_test, y_test, A2, confident_mistakes(A2, y_test), names, out / FILES["mistakes"]
     )

@@ -63,7 +63,9 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     for e in updates:
         assert EVENT_FIELDS <= set(e) and e["done"] is False and e["epochs"] == 2
         assert 0 <= e["dead_units"] <= 16 and 0 <= e["train_acc"] <= 1 and np.isfinite(e["loss"])
-        assert decode(e["tiles"]).shape == (4 * 30 - 2, 4 * 30 - 2, 3)  # 16 units: 4 × 4 tiles of 28 + gaps
+        if "tiles" in e:  # a reader that falls behind gets only the newest tiles; the last update has them
+            assert decode(e["tiles"]).shape == (4 * 30 - 2, 4 * 30 - 2, 3)  # 16 units: 4 × 4 tiles + gaps
+    assert "tiles" in updates[-1]
     where = [(e["epoch"], e["batch"], e["batches"]) for e in updates]
     assert where == [(1, 1, 5), (1, 5, 5), (1, 5, 5), (2, 5, 5), (2, 5, 5)]
     end = stream[-1][1]
