@@ -9,7 +9,7 @@ examples:
   justnumpy bench
   justnumpy bench --json --repeats 5
   justnumpy bench --time-to-98            # also train the default recipe on real MNIST
-  justnumpy bench --sweep docs/speed      # width and batch sweeps: CSV, Markdown and PNG
+  justnumpy bench --sweep sweep-out      # width and batch sweeps: CSV, Markdown and PNG
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ shapes, gives the FLOP floor: the epoch time if everything that is not a matrix 
 All contenders train on the same random MNIST-shaped data (uint8 pixels, which each scales to
 float32) and are run in turns, in a fresh order each round (A C B, B A C, ...), so noise from
 other processes on the machine hits each of them alike; we report medians and the spread
-(min..max). The justnumpy epoch is `train.run_epoch`, the real one.
+(min..max). The justnumpy epoch is `train.run_epoch`, the real one. The file is longer than most
+because each contender (justnumpy, PyTorch, scikit-learn, the floor) is its own small function.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How the cost of an epoch grows with the hidden width and changes with the batch size.
 
-    python -m justnumpy bench --sweep docs/speed      # writes width.csv, batch.csv, sweep.md, sweep.png
+    justnumpy bench --sweep sweep-out      # writes width.csv, batch.csv, sweep.md, sweep.png
 
 Width sweep: hidden 64 … 4096 at batch 128 on one BLAS thread (steadier on a shared machine). The FLOPs of an
 epoch grow linearly with the width, so the seconds should too, once the matrix products dominate.

@@ -10,7 +10,8 @@
 Each picture is split in two: a small function that computes the numbers it shows (tested
 against independent oracles) and a `draw_*` function that only lays them out. Figures are built
 with matplotlib's object API on the Agg canvas, which renders PNGs without a display and never
-touches the global pyplot state of a notebook that imports this module.
+touches the global pyplot state of a notebook that imports this module. The file is longer than
+most because it holds every picture `justnumpy plot` draws, each one such pair.
 """
 
 from __future__ import annotations
