@@ -36,6 +36,7 @@ from justnumpy.training import checkpoint
 from justnumpy.training.batches import Split, batches, split
 from justnumpy.training.callbacks import Event, Printer, StopTraining
 from justnumpy.training.config import Config
+from justnumpy.training.denormals import flushed_to_zero
 from justnumpy.training.doctor import Doctor
 from justnumpy.training.threads import blas_threads, one_blas_thread
 
@@ -130,6 +131,7 @@ def train(
             with (
                 np.errstate(over="ignore", invalid="ignore", divide="ignore"),
                 blas_threads(config.batch_size),
+                flushed_to_zero(),  # tiny velocities become 0, not slow denormals (denormals.py)
             ):
                 record = run_epoch(config, state, data, total_steps, net, listeners, doctor)
                 record["val_acc"] = accuracy(net, state.params, data.X_val, data.y_val)

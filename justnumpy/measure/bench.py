@@ -35,6 +35,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from justnumpy import network, train
 from justnumpy.data import to_inputs
 from justnumpy.training.batches import Split
+from justnumpy.training.denormals import flushed_to_zero
 from justnumpy.training.threads import blas_threads
 
 N_IN, N_OUT = 784, 10
@@ -66,7 +67,7 @@ def justnumpy_epoch(data: Split, batch: int, hidden: int = 256, augment: str = "
     total_steps = config.epochs * math.ceil(len(data.X_train) / batch)
 
     def run() -> None:
-        with blas_threads(batch):  # as train.train does around every epoch
+        with blas_threads(batch), flushed_to_zero():  # as train.train does around every epoch
             train.run_epoch(config, state, data, total_steps)
 
     return run
@@ -92,6 +93,7 @@ def torch_epoch(X: np.ndarray, y: np.ndarray, batch: int, hidden: int = 256) -> 
     def run() -> None:
         with blas_threads(batch):  # PyTorch gets the thread count justnumpy's BLAS has at this batch size
             torch.set_num_threads(numpy_blas()["num_threads"])
+        torch.set_flush_denormal(True)  # as justnumpy trains (training/denormals.py)
         order = torch.randperm(len(X), generator=generator)
         X_shuf, y_shuf = X[order], y[order]  # one gather per epoch (run_epoch gathers batch by batch)
         for i in range(0, len(X), batch):
@@ -198,11 +200,13 @@ def measure(
     if baselines and 128 in batches and (f := sklearn_epoch(X_float, data.y_train, 128, hidden)) is not None:
         runs["sklearn/128"] = (lambda f: lambda: _seconds(f))(f)
     samples: dict[str, list[float]] = {name: [] for name in runs}
-    for round_ in range(repeats + 1):  # round 0 warms up caches, allocators and thread pools
-        for name in round_order(list(runs), round_):
-            seconds = runs[name]()
-            if round_:
-                samples[name].append(seconds)
+    # Every contender computes with denormals flushed to zero, as train.train does (denormals.py).
+    with flushed_to_zero():
+        for round_ in range(repeats + 1):  # round 0 warms up caches, allocators and thread pools
+            for name in round_order(list(runs), round_):
+                seconds = runs[name]()
+                if round_:
+                    samples[name].append(seconds)
     stats = {name: _stats(s) for name, s in samples.items()}
     flops = epoch_flops(n, hidden)
     rows = []

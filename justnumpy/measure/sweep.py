@@ -21,6 +21,7 @@ import numpy as np
 from justnumpy import train
 from justnumpy.measure.bench import epoch_flops, gemm_step, random_split
 from justnumpy.training.batches import Split
+from justnumpy.training.denormals import flushed_to_zero
 from justnumpy.training.threads import CONTROLLER
 
 WIDTHS = (64, 128, 256, 512, 1024, 2048, 4096)
@@ -38,7 +39,7 @@ def _interleaved(points: list[dict], data: Split, repeats: int) -> list[dict]:
     for round_ in range(repeats + 1):
         for p in points:
             config, state, total = p["_run"]
-            with CONTROLLER.limit(limits=p["threads"], user_api="blas"):
+            with CONTROLLER.limit(limits=p["threads"], user_api="blas"), flushed_to_zero():  # as train does
                 start = time.perf_counter()
                 train.run_epoch(config, state, data, total)
                 seconds = time.perf_counter() - start
