@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 
@@ -213,6 +214,63 @@ def warp(X: np.ndarray, points: np.ndarray) -> np.ndarray:
     return Warp(len(X), dtype)(X, points.astype(dtype), out)
 
 
+class Distortion(NamedTuple):
+    """The random part of m distortions (`draw`), kept apart from the images they will move."""
+
+    A: np.ndarray  # (m, 2, 2) rotation and scale of each image (identity for "elastic")
+    t: np.ndarray  # (m, 2) shift of each image in pixels (zero for "elastic")
+    noise: np.ndarray | None  # (m, 2, 8, 8) elastic noise (`elastic_noise`), or None
+
+    def rows(self, s: slice) -> Distortion:
+        """The distortions of the images s, e.g. rows(slice(0, 64)) for the first 64."""
+        return Distortion(self.A[s], self.t[s], None if self.noise is None else self.noise[s])
+
+
+def draw(m: int, rng: np.random.Generator, kind: str, dtype: type = np.float32) -> Distortion:
+    """Every random number of m distortions of the given kind (not "none"), in one fixed order.
+
+    Drawn before any image is touched, the images can then be distorted in any order, in any
+    pieces, on any thread (`distort`), with the same result.
+    """
+    if kind == "elastic":
+        A, t = np.broadcast_to(np.eye(2), (m, 2, 2)), np.zeros((m, 2))
+    else:
+        A, t = random_affine(m, rng, rotate_scale=kind != "shift")
+    noise = elastic_noise(m, rng) if kind.endswith("elastic") else None  # (m, 2, 8, 8) or None
+    return Distortion(A.astype(dtype), t.astype(dtype), noise)
+
+
+def distort(
+    X: np.ndarray, distortion: Distortion, out: np.ndarray | None = None, threads: int | None = None
+) -> np.ndarray:
+    """X (m, 784) moved as `distortion` (m of them, `draw`) says, into `out` (or a new array).
+
+    X: floats in [0, 1] (the result has their dtype) or uint8 pixels 0..255 (float32 result).
+    `threads` threads share the work (THREADS if not given); the result does not depend on it.
+    """
+    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
+    A, t, noise = distortion
+    out = np.empty(X.shape, dtype) if out is None else out  # (m, 784)
+
+    def distort_chunks(chunks: list[slice]) -> None:
+        """Distort these chunks of X into `out`, with one set of working arrays for all of them."""
+        warp_chunk, points = Warp(CHUNK, dtype), np.empty((CHUNK, 2, SIDE * SIDE), dtype)
+        for s in chunks:
+            p = affine_coords(A[s], t[s], out=points[: len(A[s])])  # (≤CHUNK, 2, 784)
+            if noise is not None:
+                p += smooth_field(noise[s])
+            warp_chunk(X[s], p, out[s])
+
+    chunks = [slice(i, i + CHUNK) for i in range(0, len(X), CHUNK)]
+    threads = min(THREADS if threads is None else threads, len(chunks))
+    if threads <= 1:
+        distort_chunks(chunks)
+    else:  # each thread takes every threads-th chunk
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(distort_chunks, [chunks[k::threads] for k in range(threads)]))
+    return out
+
+
 def augment(
     X: np.ndarray, rng: np.random.Generator, kind: str = "affine+elastic", out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -230,41 +288,4 @@ def augment(
     dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
     if kind == "none":
         return X if X.dtype == dtype else np.divide(X, np.asarray(255, dtype), out=out, dtype=dtype)
-    m = len(X)
-    # Every random number first, in one fixed order, so that the chunks can then be distorted in
-    # any order on any thread with the same result.
-    if kind == "elastic":
-        A, t = np.broadcast_to(np.eye(2), (m, 2, 2)), np.zeros((m, 2))
-    else:
-        A, t = random_affine(m, rng, rotate_scale=kind != "shift")
-    A, t = A.astype(dtype), t.astype(dtype)  # (m, 2, 2), (m, 2)
-    noise = elastic_noise(m, rng) if kind.endswith("elastic") else None  # (m, 2, 8, 8) or None
-    out = np.empty(X.shape, dtype) if out is None else out  # (m, 784)
-
-    def distort(chunks: list[slice]) -> None:
-        """Distort these chunks of X into `out`, with one set of working arrays for all of them."""
-        warp_chunk, points = Warp(CHUNK, dtype), np.empty((CHUNK, 2, SIDE * SIDE), dtype)
-        for s in chunks:
-            p = affine_coords(A[s], t[s], out=points[: len(A[s])])  # (≤CHUNK, 2, 784)
-            if noise is not None:
-                p += smooth_field(noise[s])
-            warp_chunk(X[s], p, out[s])
-
-    chunks = [slice(i, i + CHUNK) for i in range(0, m, CHUNK)]
-    threads = min(THREADS, len(chunks))
-    if threads <= 1:
-        distort(chunks)
-    else:  # each thread takes every threads-th chunk
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(distort, [chunks[k::threads] for k in range(threads)]))
-    return out
-
-
-def augment_in_chunks(X: np.ndarray, rng: np.random.Generator, kind: str) -> np.ndarray:
-    """`augment` for a whole epoch of training images, in place when X holds floats.
-
-    Float X (train.batches makes it afresh each epoch) is overwritten with its distorted images
-    and returned: a second array as large as the epoch would cost a round of page faults. uint8 X
-    gives a new float32 array.
-    """
-    return augment(X, rng, kind, out=X if np.issubdtype(X.dtype, np.floating) else None)
+    return distort(X, draw(len(X), rng, kind, dtype), out)

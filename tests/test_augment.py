@@ -203,11 +203,12 @@ def test_unknown_kind():
         augment.augment(digits(1), np.random.default_rng(0), "mixup")
 
 
-@pytest.mark.parametrize("kind", augment.KINDS)
-def test_augment_in_chunks_is_augment_in_place(kind):
+@pytest.mark.parametrize("kind", ["shift", "affine", "elastic", "affine+elastic"])
+def test_distorting_in_pieces_what_was_drawn_for_all_gives_what_augment_gives(kind):
+    # training.batches draws an epoch's distortions at once and applies them a piece at a time.
     X = pixels(200)
     expected = augment.augment(X, np.random.default_rng(5), kind)
-    np.testing.assert_array_equal(augment.augment_in_chunks(X, np.random.default_rng(5), kind), expected)
-    floats = to_inputs(X)
-    assert augment.augment_in_chunks(floats, np.random.default_rng(5), kind) is floats  # overwritten
-    np.testing.assert_array_equal(floats, expected)
+    distortion = augment.draw(200, np.random.default_rng(5), kind)
+    pieces = [slice(0, 64), slice(64, 192), slice(192, 200)]  # whole chunks of CHUNK, the last short
+    got = [augment.distort(X[s], distortion.rows(s), threads=1) for s in pieces]
+    np.testing.assert_array_equal(np.concatenate(got), expected)

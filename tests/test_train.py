@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
-from justnumpy import data, network, train
+from justnumpy import augment, data, network, train
+from justnumpy.training import batches as batches_module
 from justnumpy.training.batches import Split, batches, split
 from justnumpy.training.callbacks import Printer
 
@@ -53,6 +56,37 @@ def test_batches_visit_every_row_once_in_the_generators_order():
     seen = [yb for _, yb in batches(X, y, 4, np.random.default_rng(5))]
     assert [len(b) for b in seen] == [4, 4, 2]
     np.testing.assert_array_equal(np.concatenate(seen), np.random.default_rng(5).permutation(10))
+
+
+@pytest.mark.parametrize("kind", ["affine", "affine+elastic"])
+@pytest.mark.parametrize(("batch_size", "prefetch"), [(32, 1), (96, 1), (128, 256), (7, 500), (64, 10_000)])
+def test_distorted_batches_are_the_shuffled_rows_augmented_whatever_the_chunks(
+    kind, batch_size, prefetch, monkeypatch
+):
+    # Oracle: shuffle with the generator, then augment.augment the whole epoch with what is left of it.
+    monkeypatch.setattr(batches_module, "PREFETCH", prefetch)
+    X, y = random_split(1000, seed=2)[:2]
+    rng = np.random.default_rng(7)
+    got = list(batches(X, y, batch_size, rng, kind))
+    expected_rng = np.random.default_rng(7)
+    order = expected_rng.permutation(1000)
+    expected = augment.augment(X[order], expected_rng, kind)
+    assert {len(yb) for _, yb in got[:-1]} == {batch_size}
+    np.testing.assert_array_equal(np.concatenate([yb for _, yb in got]), y[order])  # labels stay with images
+    np.testing.assert_array_equal(np.concatenate([Xb for Xb, _ in got]), expected)
+    assert rng.bit_generator.state == expected_rng.bit_generator.state  # the same draws, nothing more
+
+
+def test_stopping_mid_epoch_ends_the_distorting_thread_and_restores_the_blas():
+    X, y = random_split(3000)[:2]
+    threads_before = threading.active_count()
+    blas_before = [pool["num_threads"] for pool in threadpool_info()]
+    epoch = batches(X, y, 128, np.random.default_rng(0), "affine")
+    next(epoch)
+    assert threading.active_count() == threads_before + 1  # the next chunk is being distorted
+    epoch.close()  # what happens when the loop is left early (StopTraining, Ctrl-C)
+    assert threading.active_count() == threads_before
+    assert [pool["num_threads"] for pool in threadpool_info()] == blas_before
 
 
 def test_split_holds_out_the_same_rows_for_the_same_seed_and_scales_them():

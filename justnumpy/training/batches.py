@@ -11,7 +11,9 @@ scaled them, or forgot to) are used as they are; the doctor looks at their range
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -19,6 +21,9 @@ import numpy as np
 from justnumpy import augment
 from justnumpy.data import to_inputs
 from justnumpy.errors import JustNumpyError
+from justnumpy.training.threads import one_blas_thread
+
+PREFETCH = 1024  # about how many images the second thread distorts at a time
 
 
 class Split(NamedTuple):
@@ -83,11 +88,43 @@ def batches(
     n = len(X)
     order = rng.permutation(n)  # (n,) this epoch's order of the training rows
     if distort != "none":
-        # The whole shuffled epoch is distorted up front, in vectorised chunks of images.
-        X_epoch = augment.augment_in_chunks(as_inputs(X[order]), rng, distort)  # (n, 784) float32
-        for i in range(0, n, batch_size):
-            yield X_epoch[i : i + batch_size], y[order[i : i + batch_size]]
+        yield from distorted_batches(X, y, batch_size, order, augment.draw(n, rng, distort))
         return
     for i in range(0, n, batch_size):
         rows = order[i : i + batch_size]  # (≤B,) which training examples this batch holds
         yield as_inputs(X[rows]), y[rows]
+
+
+def distorted_batches(
+    X: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray, distortion: augment.Distortion
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The batches of `batches`, each image of the epoch moved as `distortion` (one per row of order) says.
+
+    The epoch is distorted a chunk of rows at a time on a second thread: the next chunk while
+    the batches of this one are trained on.
+    """
+    # A whole number of batches, and of augment's chunks, so that each image's distortion is
+    # computed exactly as `augment.augment` computes it.
+    rows = math.lcm(batch_size, augment.CHUNK)
+    rows *= max(1, PREFETCH // rows)
+    chunks = [slice(i, i + rows) for i in range(0, len(order), rows)]  # places in the epoch's order
+
+    def distorted(s: slice) -> np.ndarray:
+        """The images of chunk s, distorted (≤rows, 784): on one thread, as the other core trains."""
+        images = X[order[s]]  # uint8 pixels are scaled inside `distort`, saving a pass
+        if images.dtype != np.uint8:
+            images = as_inputs(images)
+        return augment.distort(images, distortion.rows(s), threads=1)
+
+    # NumPy lets go of Python's global lock inside its loops, so the distortion can run on one
+    # core while the training step runs on the other; its matrix products then get one thread,
+    # as a BLAS thread sharing a core with the distortion would hold up every product.
+    # Leaving the `with` (also when the caller stops early) ends the thread and restores the BLAS.
+    with ThreadPoolExecutor(1) as worker, one_blas_thread():
+        next_chunk = worker.submit(distorted, chunks[0])
+        for k, s in enumerate(chunks):
+            X_chunk, labels = next_chunk.result(), y[order[s]]  # (≤rows, 784) float32, (≤rows,)
+            if k + 1 < len(chunks):
+                next_chunk = worker.submit(distorted, chunks[k + 1])
+            for i in range(0, len(labels), batch_size):
+                yield X_chunk[i : i + batch_size], labels[i : i + batch_size]

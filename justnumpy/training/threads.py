@@ -6,7 +6,8 @@ for big products, but every product ends with the threads waiting for each other
 
 Why a fixed rule and not "time both and take the faster"? Because the thread count changes the
 last bits of X·W1 (OpenBLAS sums in a different order on one thread), and the same seed must give
-the same bits. The rule depends only on the batch size, so a run is reproducible on a machine.
+the same bits. The rule depends only on the batch size (and an epoch of distorted images trains
+on one thread, training/batches.py says why), so a run is reproducible on a machine.
 When other programs keep every core busy, threads that wait for each other lose their cores and
 the products slow down many times over: set OPENBLAS_NUM_THREADS=1 in the environment to train
 on one thread whatever the batch size.
