@@ -1,8 +1,8 @@
 """Fixtures for the "your own digit" tests: models, and the page served to a real browser.
 
-The browser tests use Debian's Chromium (/usr/bin/chromium), driven by Playwright: Playwright's own
-browser download cannot work here (`apt-get install chromium`; .ci/run does it). Without it they
-are skipped, except in CI. Each browser test module gets its own `justnumpy serve` process.
+The browser tests use the system's Chromium (/usr/bin/chromium, `apt-get install chromium`; .ci/run
+does it), driven by Playwright, so no browser download is needed. Without it they are skipped,
+except in CI. Each browser test module gets its own `justnumpy serve` process.
 """
 
 from __future__ import annotations
