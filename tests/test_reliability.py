@@ -137,6 +137,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell's background job starts with Ctrl-C ignored, and Python keeps it ignored: the
+        # trainer gets the default, as it does in a terminal, wherever the tests themselves run.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not out.exists() and time.monotonic() < deadline:
@@ -203,7 +206,15 @@ def test_sigkill_during_saves_leaves_the_old_or_the_new_file(tmp_path):
     )
 
 
-def test_ctrl_c_during_a_save_is_delivered_after_it():
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt here, as in a terminal, even when the tests run in the background."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_during_a_save_is_delivered_after_it(ctrl_c_raises):
     finished = []
     with pytest.raises(KeyboardInterrupt):
         with checkpoint.ctrl_c_deferred():
