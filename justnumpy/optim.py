@@ -106,7 +106,8 @@ class Adam(Optimizer):
 
     m ← β1·m + (1−β1)·g;  s ← β2·s + (1−β2)·g²;  θ ← θ − lr·m̂ / (√ŝ + ε),
     where m̂ = m/(1−β1ᵗ) and ŝ = s/(1−β2ᵗ) undo the bias of starting m and s at zero.
-    Weights with consistently large gradients take smaller steps, rare ones larger steps.
+    Weights with consistently large gradients take smaller steps; weights whose gradients are small
+    or seldom non-zero take relatively larger ones.
     """
 
     name = "adam"

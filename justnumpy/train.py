@@ -42,8 +42,8 @@ from justnumpy.training.threads import blas_threads, one_blas_thread
 
 __all__ = ["Config", "State", "StopTraining", "TrainingDiverged", "TrainingInterrupted", "new_state", "train"]
 
-# float32 softmax saturates once two logits differ by ~88 (exp underflows to 0). Healthy runs stay
-# far below this; only exploding weights reach it, and then the loss stops telling the truth.
+# Logits of a few hundred happen on a bad but healthy start (weights of scale 1 give ~100) and
+# training recovers from them; logits of ten thousand only come from weights that are exploding.
 LOGIT_LIMIT = 1e4
 Callback = Callable[[Event], Any]
 
@@ -262,7 +262,7 @@ def check_logits(Z2: np.ndarray, where: str, lr: float) -> None:
     """The divergence guard: raise TrainingDiverged if a logit is NaN or beyond LOGIT_LIMIT.
 
     The loss alone would not tell: it is floored (network.loss), so exploding weights give a
-    large but finite number, and training would go on for hours at chance level.
+    large but finite number, and training would run to its end at chance level.
     """
     largest = float(np.abs(Z2).max())
     if not largest <= LOGIT_LIMIT:  # `not <=` catches NaN too
@@ -286,7 +286,7 @@ def dead_units(net: ModuleType, params: network.Params, X: np.ndarray, chunk: in
     """Indices of the hidden units that output 0 for every row of X: dead on these inputs.
 
     A unit whose Z1 ≤ 0 for every training example gets no gradient through the ReLU
-    (docs/math.md#backward-pass), so training can no longer change it: 784 weights doing nothing.
+    (docs/math.md#backward-pass), so training cannot bring it back: 784 weights doing nothing.
     """
     fired = np.zeros(len(params["b1"]), dtype=bool)  # (H,)
     for i in range(0, len(X), chunk):

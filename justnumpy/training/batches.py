@@ -23,7 +23,7 @@ from justnumpy.data import to_inputs
 from justnumpy.errors import JustNumpyError
 from justnumpy.training.threads import one_blas_thread
 
-PREFETCH = 1024  # about how many images the second thread distorts at a time
+PREFETCH = 1024  # images per hand-over to the second thread: few hand-overs, chunks of a few MB
 
 
 class Split(NamedTuple):

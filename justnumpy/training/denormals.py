@@ -1,6 +1,6 @@
 """Numbers too small to matter are treated as zero while training, because the CPU is slow with them.
 
-A float32 below about 1.2e-38 is "denormal" (subnormal): the CPU still computes with it exactly,
+A float32 below about 1.2e-38 is "denormal" (subnormal): the CPU still computes with it correctly,
 but on many x86 processors each such operation takes tens of times longer. Training makes them
 steadily: wherever a gradient is exactly 0 (the weights of a pixel that no image in the batch
 inks, a dead hidden unit), momentum's velocity v ← 0.9·v shrinks towards 0 and crawls through the

@@ -1,8 +1,9 @@
 """How many threads the matrix products use: one for small batches, every core for larger ones.
 
 NumPy hands every product to its BLAS (OpenBLAS), which splits it across all cores. Splitting pays
-for big products, but every product ends with the threads waiting for each other, and a batch of
-16 rows is too short for the split to pay (`justnumpy bench --sweep` measures both).
+for big products, but every product ends with the threads waiting for each other: at a batch of
+16 rows one thread and two are within 10% of each other, the faster one changing from run to run,
+and one thread is the steadier choice on a busy machine (`justnumpy bench --sweep` measures both).
 
 Why a fixed rule and not "time both and take the faster"? Because the thread count changes the
 last bits of X·W1 (OpenBLAS sums in a different order on one thread), and the same seed must give
@@ -18,7 +19,7 @@ from __future__ import annotations
 from threadpoolctl import ThreadpoolController
 
 CONTROLLER = ThreadpoolController()  # finds NumPy's BLAS once; switching the limit is then cheap
-SINGLE_THREAD_MAX_BATCH = 16  # up to this many rows per batch, one thread is as fast as all of them
+SINGLE_THREAD_MAX_BATCH = 16  # up to this many rows per batch, one thread is about as fast as all
 
 
 def blas_thread_limit(batch_size: int) -> int | None:
