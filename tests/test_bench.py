@@ -21,7 +21,7 @@ def test_epoch_flops_counts_the_five_products():
     n, H = 60000, 256
     shapes = [(n, 784, H), (n, H, 10), (H, n, 10), (n, 10, H), (784, n, H)]  # (rows, inner, cols)
     assert bench.epoch_flops(n, H) == sum(2 * a * k * b for a, k, b in shapes)
-    assert round(bench.epoch_flops(n, H) / 1e9, 1) == 49.1  # the number
+    assert round(bench.epoch_flops(n, H) / 1e9, 1) == 49.1  # the figure docs/speed.md and bench.py state
 
 
 def test_measure_tiny_run_has_every_field():

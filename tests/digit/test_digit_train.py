@@ -17,7 +17,7 @@ from justnumpy.training import checkpoint
 from justnumpy.web import trainer
 from tests.digit.digit_helpers import SEVEN, draw_strokes, encode
 
-# what every batch and epoch event carries (the list, and where the run is)
+# what every batch and epoch event carries: the numbers a page plots, and where the run is
 EVENT_FIELDS = {"kind", "epoch", "epochs", "batch", "batches", "loss", "train_acc", "val_acc", "dead_units"}
 
 
