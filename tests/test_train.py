@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
 
 from justnumpy import augment, data, network, train
 from justnumpy.training import batches as batches_module
@@ -75,18 +73,6 @@ def test_distorted_batches_are_the_shuffled_rows_augmented_whatever_the_chunks(
     np.testing.assert_array_equal(np.concatenate([yb for _, yb in got]), y[order])  # labels stay with images
     np.testing.assert_array_equal(np.concatenate([Xb for Xb, _ in got]), expected)
     assert rng.bit_generator.state == expected_rng.bit_generator.state  # the same draws, nothing more
-
-
-def test_stopping_mid_epoch_ends_the_distorting_thread_and_restores_the_blas():
-    X, y = random_split(3000)[:2]
-    threads_before = threading.active_count()
-    blas_before = [pool["num_threads"] for pool in threadpool_info()]
-    epoch = batches(X, y, 128, np.random.default_rng(0), "affine")
-    next(epoch)
-    assert threading.active_count() == threads_before + 1  # the next chunk is being distorted
-    epoch.close()  # what happens when the loop is left early (StopTraining, Ctrl-C)
-    assert threading.active_count() == threads_before
-    assert [pool["num_threads"] for pool in threadpool_info()] == blas_before
 
 
 def test_split_holds_out_the_same_rows_for_the_same_seed_and_scales_them():
