@@ -19,7 +19,7 @@ from justnumpy.errors import JustNumpyError
 from justnumpy.training import distorter
 from justnumpy.training.batches import batches
 from justnumpy.training.threads import CONTROLLER
-from tests.helpers import REPO
+from tests.helpers import REPO, running
 
 pytestmark = pytest.mark.skipif(not distorter.AVAILABLE, reason="the helper process needs POSIX")
 
@@ -38,14 +38,6 @@ def oracle(X: np.ndarray, seed: int, kind: str = "affine") -> np.ndarray:
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(X))
     return augment.augment(X[order], rng, kind)
-
-
-def running(pid: int) -> bool:
-    """Whether process pid exists and is not a zombie (an ended process nobody has waited for yet)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_the_helper_is_kept_for_the_next_epoch_and_replaced_for_other_images():

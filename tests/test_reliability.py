@@ -27,7 +27,7 @@ from justnumpy import data, network, train
 from justnumpy.errors import DataError
 from justnumpy.files import modelfile
 from justnumpy.training import checkpoint
-from tests.helpers import REPO, make_dataset
+from tests.helpers import REPO, children, make_dataset, running
 
 
 def quiet_train(config: train.Config, folder: Path, out: Path | None, **kwargs) -> train.State:
@@ -112,7 +112,8 @@ def test_cli_resume_of_a_finished_run_changes_nothing(cli, tiny_data, tmp_path):
 # --- Ctrl-C and kills -------------------------------------------------------------------------
 
 
-def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
+@pytest.mark.parametrize("augment", ["none", "affine"])
+def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(augment, tiny_data, tmp_path):
     out = tmp_path / "m.npz"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     args = [
@@ -130,6 +131,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
         # it over in epoch 3. The test is about Ctrl-C, not that edge.
         "--lr",
         "0.05",
+        "--augment",
+        augment,
     ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "justnumpy", *args, "--out", str(out)],
@@ -145,8 +148,11 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
     while not out.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(random.uniform(0, 0.3))  # somewhere in a later epoch: mid-batch, or mid-save
+    helpers = children(proc.pid) if Path("/proc/self/stat").exists() else []  # --augment's distorter
+    assert len(helpers) == (augment != "none") or not Path("/proc/self/stat").exists()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
+    assert not any(running(pid) for pid in helpers)  # ended with the run, not left behind
     assert proc.returncode == 130, stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
     where = r"(in epoch (\d+) of 100000, after batch \d+ of 57|after epoch (\d+) of 100000)"
@@ -155,7 +161,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(tiny_data, tmp_path):
     assert m, stderr
     stopped_in = int(m[2]) - 1 if m[2] else int(m[3])
     assert modelfile.load(out)[1]["epoch"] == int(m[4]) == stopped_in
-    assert stdout.count("\n") == stopped_in  # one line per finished epoch
+    assert [line.split()[:2] for line in stdout.splitlines() if not line.startswith("hint:")] == [
+        ["epoch", f"{k}/100000"] for k in range(1, stopped_in + 1)
+    ]  # one line per finished epoch (and the doctor's hints)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz", "tiny"]  # no temporary file left
 
 

@@ -19,7 +19,8 @@ order into slot k", and the answer "done".
         X_chunk = helper.result()    # (1024, 784) float32, valid until slot 0 is written again
 
 Starting a process takes a fraction of a second, so the last one is kept for the next epoch
-(and the next run on the same images); it ends when other images come, or when Python exits.
+(and the next run on the same images); it is ended when other images come, when an epoch is
+left part way, and when Python exits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from justnumpy import augment
 from justnumpy.errors import JustNumpyError
 
 PIXELS = augment.SIDE * augment.SIDE  # 784
-TASK = struct.Struct("<qqq?")  # slot, start, stop, with elastic noise; slot −1 means "stop"
+TASK = struct.Struct("<qqq?")  # slot, start, stop, with elastic noise
 ANSWER = struct.Struct("<q")  # 0: done; otherwise the length of an error message that follows
 AVAILABLE = os.name == "posix"  # handing a file descriptor to a new process (`pass_fds`) needs POSIX
 
@@ -178,16 +179,11 @@ class Distorter:
         )
 
     def close(self) -> None:
-        """End the process: it finishes the chunk it is on, then stops. Closing twice does nothing."""
+        """End the process, whatever it is doing: it holds nothing worth keeping. Twice does nothing."""
         if self.tasks < 0:
             return
-        if self.process.poll() is None:
-            try:
-                os.write(self.tasks, TASK.pack(-1, 0, 0, False))
-                self.process.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
+        self.process.kill()
+        self.process.wait()
         os.close(self.tasks)
         os.close(self.answers)
         self.tasks = self.answers = -1  # a closed descriptor's number is soon another file's
@@ -209,17 +205,16 @@ def lend(X: np.ndarray, rows: int) -> Iterator[Distorter]:
         helper = Distorter(X, rows)
     try:
         yield helper
-    finally:
-        if helper.waiting_for is not None:  # left early: take the answer, so the next one is the next chunk's
-            try:
-                helper.result()
-            except BaseException:
-                helper.close()
-        if helper.process.poll() is None:
-            with _lock:
-                helper, _kept = _kept, helper
-        if helper is not None:  # the one not kept: another run's, or one that stopped
-            helper.close()
+    except BaseException:
+        # Left mid-epoch (Ctrl-C, a stop, an error): a chunk may be in flight, and its answer
+        # would be taken for the next epoch's first. A new process is simpler than sorting that out.
+        helper.close()
+        raise
+    if helper.process.poll() is None:
+        with _lock:
+            helper, _kept = _kept, helper
+    if helper is not None:  # the one not kept: another run's, or one that stopped
+        helper.close()
 
 
 @atexit.register
@@ -229,14 +224,12 @@ def _close_kept() -> None:
 
 
 def serve(block_fd: int, tasks: int, answers: int, n: int, rows: int, image_dtype: str) -> None:
-    """The helper's loop: distort each chunk it is told to into its slot, answer, until told to stop."""
+    """The helper's loop: distort each chunk it is told to into its slot and answer, until it is ended."""
     places = layout(n, rows, np.dtype(image_dtype))
     arrays = views(mmap.mmap(block_fd, places["end"][0]), places)
     X, order, A, t, noise, slots = (arrays[name] for name in ("images", "order", "A", "t", "noise", "slots"))
     while True:
         slot, start, stop, elastic = TASK.unpack(read_exactly(tasks, TASK.size))
-        if slot < 0:
-            return
         distortion = augment.Distortion(A[start:stop], t[start:stop], noise[start:stop] if elastic else None)
         try:
             augment.distort(X[order[start:stop]], distortion, out=slots[slot, : stop - start], threads=1)
