@@ -62,20 +62,19 @@ def affine_coords(A: np.ndarray, t: np.ndarray, out: np.ndarray | None = None) -
     """Source points of the affine map (r, c) = A·(i − 13.5, j − 13.5) + 13.5 − t for every pixel.
 
     A (m, 2, 2) per-image matrices (identity = unchanged), t (m, 2) shifts in pixels (down, right):
-    content moves by +t. Returns points (2, m, 784) in A's dtype: the source rows of every image
-    in points[0], their columns in points[1]; written into `out` if given.
+    content moves by +t. Returns points (m, 2, 784) in A's dtype: rows [:, 0], columns [:, 1];
+    written into `out` if given.
     """
     m = len(A)
     centred = np.arange(SIDE, dtype=A.dtype) - A.dtype.type(CENTRE)  # (28,): i − 13.5, and j − 13.5
-    rows_of_A = A.transpose(1, 0, 2)  # (2, m, 2): [0] every image's first row of A, [1] its second
     # A·(i − 13.5, j − 13.5) is A's first column times (i − 13.5) plus its second times (j − 13.5):
     # one part for each output row and one for each output column, 28 numbers each per image.
-    by_row = rows_of_A[:, :, 0, None] * centred + (CENTRE - t.T)[:, :, None].astype(A.dtype)  # (2, m, 28)
-    by_col = rows_of_A[:, :, 1, None] * centred  # (2, m, 28)
+    by_row = A[:, :, 0, None] * centred + (CENTRE - t)[:, :, None].astype(A.dtype)  # (m, 2, 28)
+    by_col = A[:, :, 1, None] * centred  # (m, 2, 28)
     # Broadcasting adds every row's part to every column's part: the 28×28 grid in one pass.
-    points = np.empty((2, m, SIDE * SIDE), A.dtype) if out is None else out
-    np.add(by_row[..., :, None], by_col[..., None, :], out=points.reshape(2, m, SIDE, SIDE))
-    return points
+    grid = np.empty((m, 2, SIDE * SIDE), A.dtype) if out is None else out
+    np.add(by_row[..., :, None], by_col[..., None, :], out=grid.reshape(m, 2, SIDE, SIDE))
+    return grid
 
 
 def gaussian_matrix(sigma: float, n: int = SIDE) -> np.ndarray:
@@ -118,7 +117,7 @@ def elastic_noise(m: int, rng: np.random.Generator, alpha: float = ALPHA, k: int
 
 
 def smooth_field(M: np.ndarray, sigma: float = SIGMA) -> np.ndarray:
-    """Displacement fields (2, m, 784), row and column offsets in pixels, from noise M (m, 2, k, k).
+    """Displacement fields (m, 2, 784), row and column offsets in pixels, from noise M (m, 2, k, k).
 
     B·M·Bᵀ (`smoothing_basis`) has the covariance of Gaussian-smoothed noise, and nearly its
     distribution (each smoothed value averages ~200 noise pixels, which makes it Gaussian
@@ -126,20 +125,19 @@ def smooth_field(M: np.ndarray, sigma: float = SIGMA) -> np.ndarray:
     """
     B = smoothing_basis(sigma)  # (28, k)
     m, k = len(M), B.shape[1]
-    M = M.transpose(1, 0, 2, 3)  # (2, m, k, k): every row field first, then every column field
     half = (M.reshape(-1, k) @ B.T).reshape(2 * m, k, SIDE)  # (2m, k, 28): M·Bᵀ, one BLAS call
     # Then B·(M·Bᵀ): transpose each field so the product is again one call over all rows.
     field = half.transpose(0, 2, 1).reshape(-1, k) @ B.T  # (2m·28, 28): (B·M·Bᵀ)ᵀ, the same distribution
-    return field.reshape(2, m, SIDE * SIDE)
+    return field.reshape(m, 2, SIDE * SIDE)
 
 
 def elastic_field(m: int, rng: np.random.Generator, alpha: float = ALPHA, sigma: float = SIGMA) -> np.ndarray:
-    """m random smooth displacement fields (2, m, 784): row offsets [0], column offsets [1], in pixels."""
+    """m random smooth displacement fields (m, 2, 784), rows and columns offsets in pixels."""
     return smooth_field(elastic_noise(m, rng, alpha), sigma)
 
 
 class Warp:
-    """Bilinear resampling of up to m images at a time: out[k, p] = image k read at points[:, k, p].
+    """Bilinear resampling of up to m images at a time: out[k, p] = image k read at points[k, :, p].
 
     Calling it reuses the same working arrays for every chunk of images: arrays made afresh
     each time get fresh memory, which the operating system hands out zeroed, one page fault
@@ -151,7 +149,7 @@ class Warp:
         if m * F * F > 2 ** (np.finfo(dtype).nmant + 1):  # floats hold whole numbers exactly up to here
             raise ValueError(f"{m} images at a time is too many for exact {np.dtype(dtype)} pixel indices")
         self.padded = np.zeros((m, F, F), dtype)  # (m, 31, 31): only the inside is ever written
-        self.corner = np.empty((2, m, SIDE * SIDE), dtype)  # each point's top-left neighbour: rows, columns
+        self.corner = np.empty((m, 2, SIDE * SIDE), dtype)  # each point's top-left neighbour (row, column)
         self.index = np.empty((m, SIDE * SIDE), np.intp)  # ... as an index into the padded images
         self.neighbours = np.empty((3, m, SIDE * SIDE), dtype)  # the other three neighbours' values
         # Where image k's top-left pixel lies in the flattened stack of padded images.
@@ -160,7 +158,7 @@ class Warp:
     def __call__(self, X: np.ndarray, points: np.ndarray, out: np.ndarray) -> np.ndarray:
         """X (m, 784) pixels: floats in [0, 1], or uint8 0..255 (scaled to [0, 1] here).
 
-        points (2, m, 784) source rows and columns, in image coordinates; used as scratch
+        points (m, 2, 784) source rows and columns, in image coordinates; used as scratch
         space and overwritten. Points outside the image read 0. Returns `out` (m, 784) in [0, 1].
         """
         m, F = len(X), self.padded.shape[1]
@@ -172,13 +170,13 @@ class Warp:
         else:
             inside[...] = X.reshape(m, SIDE, SIDE)
         np.clip(points, -1, SIDE, out=points)  # a point far outside lands on the zero frame
-        corner = np.floor(points, out=self.corner[:, :m])  # (2, m, 784): the top-left neighbour
-        points -= corner  # (2, m, 784): how far the point lies towards the next row and column, in [0, 1]
+        corner = np.floor(points, out=self.corner[:m])  # (m, 2, 784): the top-left neighbour
+        points -= corner  # (m, 2, 784): how far the point lies towards the next row and column, in [0, 1]
         # The top-left neighbour's place in the flattened stack of padded images: row·F + column,
         # counted from the image's first pixel (whole numbers, exact in floats: see __init__).
-        at = corner[0]  # (m, 784) view, overwritten: it is not needed again
+        at = corner[:, 0]  # (m, 784) view, overwritten: it is not needed again
         at *= F
-        at += corner[1]
+        at += corner[:, 1]
         at += self.first_pixel[:m]
         index = self.index[:m]
         index[...] = at
@@ -191,7 +189,7 @@ class Warp:
             np.take(flat[offset:], index, mode="clip", out=buffer[:m])
             for offset, buffer in zip((1, F, F + 1), self.neighbours, strict=True)
         )
-        row, col = points  # (m, 784) each: the fractions
+        row, col = points[:, 0], points[:, 1]  # (m, 784) each: the fractions
         # Blend along each row, then between the two rows; in place, as the arrays are ours alone.
         top_right -= top  # top = top + col·(top_right − top)
         top_right *= col
@@ -206,10 +204,9 @@ class Warp:
 
 
 def warp(X: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Bilinear resampling: out[k, p] = image k read at the point (points[0, k, p], points[1, k, p]).
+    """Bilinear resampling: out[k, p] = image k read at the point points[k, :, p] = (row, column).
 
-    X (m, 784) floats in [0, 1] or uint8 pixels; points (2, m, 784) source rows and columns, as
-    `affine_coords` gives them. Points outside the image read
+    X (m, 784) floats in [0, 1] or uint8 pixels; points (m, 2, 784). Points outside the image read
     0 (background). Returns (m, 784) within [0, 1], float32 for uint8 X, else X's dtype.
     """
     dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
@@ -257,9 +254,9 @@ def distort(
 
     def distort_chunks(chunks: list[slice]) -> None:
         """Distort these chunks of X into `out`, with one set of working arrays for all of them."""
-        warp_chunk, points = Warp(CHUNK, dtype), np.empty((2, CHUNK, SIDE * SIDE), dtype)
+        warp_chunk, points = Warp(CHUNK, dtype), np.empty((CHUNK, 2, SIDE * SIDE), dtype)
         for s in chunks:
-            p = affine_coords(A[s], t[s], out=points[:, : len(A[s])])  # (2, ≤CHUNK, 784)
+            p = affine_coords(A[s], t[s], out=points[: len(A[s])])  # (≤CHUNK, 2, 784)
             if noise is not None:
                 p += smooth_field(noise[s])
             warp_chunk(X[s], p, out[s])

@@ -103,12 +103,12 @@ def test_affine_augmentation_matches_scipy_affine_transform():
 
 def test_affine_coords_are_the_formula_pixel_by_pixel():
     A, t = augment.random_affine(3, np.random.default_rng(2))
-    points = augment.affine_coords(A.astype(np.float32), t.astype(np.float32))  # (2, 3, 784)
+    points = augment.affine_coords(A.astype(np.float32), t.astype(np.float32))  # (3, 2, 784)
     for k in range(3):
         for p in (0, 27, 28 * 13 + 5, 783):
             i, j = divmod(p, 28)
             expected = A[k] @ [i - 13.5, j - 13.5] + 13.5 - t[k]
-            np.testing.assert_allclose(points[:, k, p], expected, atol=1e-5)
+            np.testing.assert_allclose(points[k, :, p], expected, atol=1e-5)
 
 
 @settings(max_examples=25, deadline=None)
@@ -144,12 +144,11 @@ def test_warp_matches_scipy_bilinear_interpolation(dtype):
     ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
     rng = np.random.default_rng(0)
     X = rng.random((4, 784)).astype(dtype)
-    points = rng.uniform(-3, 31, size=(2, 4, 784)).astype(dtype)  # inside, edges and beyond
-    points[0, :, :8] = [-1, 0, 27, 28, -1, 28, 0.5, 27.5]  # the rims: rows ...
-    points[1, :, :8] = [0, -1, 28, 27, 28, -1, 27.5, 0.5]  # ... and columns
+    points = rng.uniform(-3, 31, size=(4, 2, 784)).astype(dtype)  # inside, edges and beyond
+    points[:, :, :8] = [[-1, 0, 27, 28, -1, 28, 0.5, 27.5], [0, -1, 28, 27, 28, -1, 27.5, 0.5]]  # the rims
     expected = [
         ndimage.map_coordinates(
-            X[k].reshape(28, 28).astype(np.float64), points[:, k], order=1, mode="grid-constant"
+            X[k].reshape(28, 28).astype(np.float64), points[k], order=1, mode="grid-constant"
         )
         for k in range(4)
     ]
@@ -169,11 +168,11 @@ def test_elastic_field_has_the_covariance_of_smoothed_noise():
     # B·M·Bᵀ with white M must vary like G·N·G with white N: covariance (B·Bᵀ) ⊗ (B·Bᵀ) = (G·Gᵀ) ⊗ (G·Gᵀ).
     B, G = augment.smoothing_basis(4.0), augment.gaussian_matrix(4.0)
     np.testing.assert_allclose(B @ B.T, G @ G.T, atol=1e-3 * np.abs(G @ G.T).max())
-    field = augment.elastic_field(4000, np.random.default_rng(0), alpha=1.0)  # (2, m, 784)
+    field = augment.elastic_field(4000, np.random.default_rng(0), alpha=1.0)  # (m, 2, 784)
     expected_var = (np.diag(G @ G.T)[:, None] * np.diag(G @ G.T)[None, :]).ravel() / 3  # U(−1, 1): 1/3
     np.testing.assert_allclose(field.var(axis=(0, 1)), expected_var, rtol=0.1)
     # Neighbours move together (smooth), far-apart pixels independently.
-    flat = field[0]  # the row offsets (m, 784)
+    flat = field[:, 0]
     assert np.corrcoef(flat[:, 14 * 28 + 14], flat[:, 14 * 28 + 15])[0, 1] > 0.9
     assert abs(np.corrcoef(flat[:, 0], flat[:, 783])[0, 1]) < 0.1
 
@@ -185,10 +184,10 @@ def test_elastic_augmentation_reads_each_pixel_from_its_displaced_point():
     out = augment.augment(X, np.random.default_rng(4), "affine+elastic")
     rng = np.random.default_rng(4)
     A, t = augment.random_affine(5, rng)
-    field = augment.smooth_field(augment.elastic_noise(5, rng))  # (2, 5, 784)
+    field = augment.smooth_field(augment.elastic_noise(5, rng))  # (5, 2, 784)
     i, j = np.divmod(np.arange(784), 28)
     for k in range(5):
-        points = A[k] @ np.stack([i - 13.5, j - 13.5]) + (13.5 - t[k])[:, None] + field[:, k]  # (2, 784)
+        points = A[k] @ np.stack([i - 13.5, j - 13.5]) + (13.5 - t[k])[:, None] + field[k]  # (2, 784)
         expected = ndimage.map_coordinates(
             X[k].reshape(28, 28).astype(np.float64), points, order=1, mode="grid-constant"
         )
