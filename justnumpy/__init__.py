@@ -5,7 +5,8 @@ The rooms of the house:
     network.py optim.py augment.py gradcheck.py   the math, NumPy only: what people come to read
     train.py                                      the training loop, top to bottom
     data.py                                       MNIST in: find, download, verify, parse
-    training/    settings, batches, checkpoints, callbacks, the doctor, recipes
+    training/    settings, batches (and the process that distorts them), checkpoints, callbacks,
+                 the doctor, recipes, CPU settings
     files/       model files and your own images
     see/         plots and the step-by-step explanation
     measure/     the benchmark, the sweeps and the accuracy ladder

@@ -1,1 +1,4 @@
-"""Training: settings, batches, checkpoints, callbacks, the doctor, recipes (train.py runs the loop)."""
+"""Training: settings, batches and their distorter, checkpoints, callbacks, the doctor, recipes, CPU.
+
+train.py runs the loop.
+"""
