@@ -50,8 +50,16 @@ ANSWER = struct.Struct("<q")  # 0: done; otherwise the length of an error messag
 AVAILABLE = os.name == "posix"  # handing a file descriptor to a new process (`pass_fds`) needs POSIX
 
 
-def layout(n: int, rows: int, image_dtype: np.dtype) -> dict[str, tuple[int, tuple[int, ...], np.dtype]]:
-    """Where each array lies in the shared block: name → (byte offset, shape, dtype)."""
+def memory_file() -> int:
+    """An empty file that lives in memory and has no name: its descriptor."""
+    if hasattr(os, "memfd_create"):  # Linux: not limited by the size of /dev/shm (64 MB in a container)
+        return os.memfd_create("justnumpy-distort")
+    with tempfile.TemporaryFile() as file:  # elsewhere: a file deleted at once, kept by the descriptor
+        return os.dup(file.fileno())
+
+
+def shared_arrays(fd: int, n: int, rows: int, image_dtype: np.dtype) -> dict[str, np.ndarray]:
+    """The arrays both processes see, one after another in the memory file fd (grown to fit)."""
     f32 = np.dtype(np.float32)
     arrays = {
         "images": ((n, PIXELS), image_dtype),  # the training images, as the loop holds them
@@ -61,31 +69,15 @@ def layout(n: int, rows: int, image_dtype: np.dtype) -> dict[str, tuple[int, tup
         "noise": ((n, 2, 8, 8), f32),  # elastic noise (pages never written take no memory)
         "slots": ((2, rows, PIXELS), f32),  # two chunks of distorted images
     }
-    places, offset = {}, 0
-    for name, (shape, dtype) in arrays.items():
-        places[name] = (offset, shape, dtype)
-        offset += -(-int(np.prod(shape)) * dtype.itemsize // 64) * 64  # each array starts on a cache line
-    places["end"] = (offset, (), f32)
-    return places
-
-
-def memory_file(size: int) -> int:
-    """A file of `size` bytes that lives in memory and has no name: its descriptor."""
-    if hasattr(os, "memfd_create"):  # Linux: not limited by the size of /dev/shm (64 MB in a container)
-        fd = os.memfd_create("justnumpy-distort")
-    else:
-        with tempfile.TemporaryFile() as file:  # elsewhere: a file deleted at once, kept by the descriptor
-            fd = os.dup(file.fileno())
-    os.ftruncate(fd, size)
-    return fd
-
-
-def views(block: mmap.mmap, places: dict) -> dict[str, np.ndarray]:
-    """The arrays of `layout`, as NumPy views of the shared block."""
+    # Each array starts on a cache line (64 bytes).
+    sizes = [-(-int(np.prod(shape)) * dtype.itemsize // 64) * 64 for shape, dtype in arrays.values()]
+    if os.fstat(fd).st_size < sum(sizes):
+        os.ftruncate(fd, sum(sizes))
+    block = mmap.mmap(fd, sum(sizes))  # kept open by the arrays over it
+    offsets = np.cumsum([0, *sizes[:-1]])
     return {
-        name: np.ndarray(shape, dtype, buffer=block, offset=offset)
-        for name, (offset, shape, dtype) in places.items()
-        if name != "end"
+        name: np.ndarray(shape, dtype, buffer=block, offset=int(offset))
+        for (name, (shape, dtype)), offset in zip(arrays.items(), offsets, strict=True)
     }
 
 
@@ -110,11 +102,8 @@ class Distorter:
     def __init__(self, X: np.ndarray, rows: int) -> None:
         self.X, self.rows = weakref.ref(X), rows
         images = X if X.dtype == np.uint8 else X.astype(np.float32)
-        places = layout(len(X), rows, images.dtype)
-        size = places["end"][0]
-        block = memory_file(size)  # a file descriptor, for the helper to map the same memory
-        self.block = mmap.mmap(block, size)
-        self.arrays = views(self.block, places)
+        block = memory_file()  # a file descriptor, for the helper to map the same memory
+        self.arrays = shared_arrays(block, len(X), rows, images.dtype)
         self.arrays["images"][...] = images
         tasks_read, self.tasks = os.pipe()
         self.answers, answers_write = os.pipe()
@@ -225,8 +214,7 @@ def _close_kept() -> None:
 
 def serve(block_fd: int, tasks: int, answers: int, n: int, rows: int, image_dtype: str) -> None:
     """The helper's loop: distort each chunk it is told to into its slot and answer, until it is ended."""
-    places = layout(n, rows, np.dtype(image_dtype))
-    arrays = views(mmap.mmap(block_fd, places["end"][0]), places)
+    arrays = shared_arrays(block_fd, n, rows, np.dtype(image_dtype))
     X, order, A, t, noise, slots = (arrays[name] for name in ("images", "order", "A", "t", "noise", "slots"))
     while True:
         slot, start, stop, elastic = TASK.unpack(read_exactly(tasks, TASK.size))
