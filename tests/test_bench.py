@@ -64,22 +64,21 @@ def test_cli_rejects_bad_batch_size(cli):
     assert r.returncode == 2 and r.stderr.startswith("justnumpy: error:")
 
 
-def test_blas_threads_one_for_small_batches_all_cores_for_large():
+def test_limit_blas_sets_and_restores_the_thread_count():
     def blas_threads_now() -> int:
         return next(i["num_threads"] for i in threadpool_info() if "numpy" in i["filepath"])
 
     cores = blas_threads_now()
-    with threads.blas_threads(16):
-        assert blas_threads_now() == 1
-    with threads.blas_threads(32):
-        assert blas_threads_now() == cores
-    with threads.blas_threads(128):
-        assert blas_threads_now() == cores
+    assert threads.blas_threads() == cores
+    with threads.limit_blas(1):
+        assert blas_threads_now() == threads.blas_threads() == 1
+        with threads.limit_blas(None):  # None leaves the count as it is
+            assert blas_threads_now() == 1
     assert blas_threads_now() == cores
 
 
 def test_same_seed_same_bits_through_train():
-    """The thread rule depends on the batch size only, so two runs of a config agree bit for bit."""
+    """Two runs of a config on the same BLAS threads agree bit for bit."""
     raw = (
         np.random.default_rng(3).integers(0, 256, (200, 28, 28), dtype=np.uint8),
         np.arange(200) % 10,

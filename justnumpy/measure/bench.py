@@ -58,7 +58,7 @@ def random_split(n: int, seed: int = 0) -> Split:
 
 
 def justnumpy_epoch(data: Split, batch: int, hidden: int = 256, augment: str = "none") -> Callable[[], None]:
-    """One real training epoch per call: train.run_epoch, default recipe, BLAS threads as train picks them.
+    """One real training epoch per call: train.run_epoch, default recipe, on the BLAS threads NumPy has.
 
     With `augment` (see augment.KINDS) every image of the epoch is distorted afresh, as in training.
     """
@@ -67,7 +67,7 @@ def justnumpy_epoch(data: Split, batch: int, hidden: int = 256, augment: str = "
     total_steps = config.epochs * math.ceil(len(data.X_train) / batch)
 
     def run() -> None:
-        with blas_threads(batch), flushed_to_zero():  # as train.train does around every epoch
+        with flushed_to_zero():  # as train.train does around every epoch
             train.run_epoch(config, state, data, total_steps)
 
     return run
@@ -91,8 +91,7 @@ def torch_epoch(X: np.ndarray, y: np.ndarray, batch: int, hidden: int = 256) -> 
     generator = torch.Generator().manual_seed(0)
 
     def run() -> None:
-        with blas_threads(batch):  # PyTorch gets the thread count justnumpy's BLAS has at this batch size
-            torch.set_num_threads(numpy_blas()["num_threads"])
+        torch.set_num_threads(blas_threads())  # as many threads as justnumpy's BLAS
         torch.set_flush_denormal(True)  # as justnumpy trains (training/denormals.py)
         order = torch.randperm(len(X), generator=generator)
         X_shuf, y_shuf = X[order], y[order]  # one gather per epoch (run_epoch gathers batch by batch)
@@ -214,8 +213,7 @@ def measure(
         jn = stats[f"justnumpy/{b}"]["median"]
         floor = min(stats[f"gemm1/{b}"]["median"], stats[f"gemm/{b}"]["median"])
         torch_s = stats.get(f"torch/{b}", {}).get("median")
-        with blas_threads(b):
-            threads = numpy_blas().get("num_threads")
+        threads = blas_threads()
         rows.append(
             {
                 "batch": b,
