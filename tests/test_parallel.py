@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from justnumpy import commands
 from justnumpy.errors import JustNumpyError
 from justnumpy.files import modelfile
 from justnumpy.measure import ladder, parallel
@@ -109,3 +110,12 @@ def test_cli_rejects_jobs_with_a_scheduler_and_a_bad_address(cli, tiny_data):
     assert r.returncode == 2 and r.stderr.startswith("justnumpy: error:") and "not allowed with" in r.stderr
     r = cli("ladder", "--scheduler", "127.0.0.1", "--data-dir", str(tiny_data))
     assert r.returncode == 2 and "HOST:PORT" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_ctrl_c_during_the_runs_is_one_line_and_status_130(tiny_data, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):  # what joblib raises here when Ctrl-C stops its workers
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ladder, "run", interrupted)
+    assert commands.main(["ladder", "--quick", "--jobs", "2", "--data-dir", str(tiny_data)]) == 130
+    assert capsys.readouterr().err == "justnumpy: interrupted\n"
