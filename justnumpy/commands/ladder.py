@@ -11,7 +11,7 @@ examples:
   justnumpy ladder                          # every rung, 3 seeds, full MNIST: tens of minutes
   justnumpy ladder --quick                  # a small version (10,000 images, few epochs) for CI
   justnumpy ladder --rungs seed,best-plain --seeds 5 --out ladder-five
-  justnumpy ladder --jobs 2                 # two runs at once, each on half of the cores
+  justnumpy ladder --jobs 1                 # one run at a time, on every core
   justnumpy ladder --scheduler tcp://10.0.0.5:8786    # on the workers of a Dask scheduler
 """
 
@@ -21,7 +21,6 @@ import argparse
 
 from justnumpy.commands.options import add_data_options, load_data, positive_int
 
-JOBS = 1  # runs at once by default (docs/ladder.md, "Many runs at once", has the measurement)
 HELP = "train every recipe of the accuracy ladder with several seeds; table and figure of what each step buys"
 
 
@@ -76,9 +75,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--jobs",
         type=positive_int,
-        default=JOBS,
         metavar="N",
-        help="train N runs at once in processes, each on its share of the cores (default: %(default)s)",
+        help="train N runs at once in processes, each on its share of the cores (default: one per core)",
     )
     where.add_argument(
         "--scheduler",
@@ -93,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     """Train the rungs, print the table, save the results, table and figure."""
     from pathlib import Path
 
-    from justnumpy.measure import ladder
+    from justnumpy.measure import ladder, parallel
 
     models = Path(args.out) if args.save_models else None
     if models is not None:
@@ -108,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         log=log,
         models=models,
-        jobs=args.jobs,
+        jobs=args.jobs or parallel.cores(),  # one run per core, one BLAS thread each (docs/ladder.md)
         scheduler=args.scheduler,
     )
     print(ladder.table(results), end="")

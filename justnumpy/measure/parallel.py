@@ -24,6 +24,7 @@ each one to a worker once (memory-mapped by loky, scattered by Dask), not once p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -34,6 +35,11 @@ from justnumpy.training.threads import blas_threads, limit_blas
 
 CONNECT_SECONDS = 10  # how long to try to reach a Dask scheduler before saying it cannot be reached
 WAIT_SECONDS = 10  # how long to wait for a Dask scheduler's first worker
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def share(jobs: int) -> int:
