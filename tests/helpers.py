@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import os
 import subprocess
@@ -72,3 +73,28 @@ def children(pid: int) -> list[int]:
     """The running processes whose parent is pid."""
     states = {int(p.name): process_state(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
     return [child for child, state in states.items() if state and state[1] == pid and state[0] != "Z"]
+
+
+def fill(skeleton_text: str, solution_text: str) -> str:
+    """A skeleton of `justnumpy exercise start` with each TODO body replaced by the solution's body.
+
+    Functions and methods are matched by their qualified name (forward, Adam.step); a skeleton's
+    docstring stays, whatever its level.
+    """
+    from justnumpy.exercise.skeleton import definitions
+
+    sol_lines = solution_text.split("\n")
+    bodies = {}
+    for name, node in definitions(ast.parse(solution_text)):
+        if isinstance(node, ast.FunctionDef):
+            first = node.body[1] if ast.get_docstring(node) is not None else node.body[0]
+            bodies[name] = sol_lines[first.lineno - 1 : node.end_lineno]
+    lines = skeleton_text.split("\n")
+    todo = [
+        (name, node)
+        for name, node in definitions(ast.parse(skeleton_text))
+        if isinstance(node, ast.FunctionDef)
+    ]
+    for name, node in reversed(todo):
+        lines[node.body[0].end_lineno : node.end_lineno] = bodies[name]
+    return "\n".join(lines)

@@ -88,9 +88,18 @@ def own_frames(tb: types.TracebackType | None, path: Path) -> list[str]:
 
 
 def innermost(tb: types.TracebackType | None, path: Path) -> str | None:
-    """The name of the learner's function that was running when the error was raised, if any was."""
-    theirs = [f for f in traceback.extract_tb(tb) if _theirs(f.filename, Path(path).resolve())]
-    return theirs[-1].name if theirs else None
+    """The name of the learner's function that was running when the error was raised, if any was.
+
+    A method is named with its class, e.g. Adam.step.
+    """
+    path = Path(path).resolve()
+    name = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _theirs(code.co_filename, path):
+            name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11 and later
+        tb = tb.tb_next
+    return name
 
 
 def _theirs(filename: str, path: Path) -> bool:
@@ -197,12 +206,16 @@ class Learner:
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """getattr(module, function)(*args, **kwargs); anything it raises becomes LearnerRaised."""
+        return self.run(function, getattr(self.module, function), *args, **kwargs)
+
+    def run(self, label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """fn(*args, **kwargs), a function or method of the learner's called `label` in messages."""
         if self.on_call is not None:
-            self.on_call(function)
+            self.on_call(label)
         try:
-            return getattr(self.module, function)(*args, **kwargs)
+            return fn(*args, **kwargs)
         except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
-            raise LearnerRaised(function, e, self.path) from None
+            raise LearnerRaised(label, e, self.path) from None
 
 
 class Network:
