@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,12 @@ def fill(skeleton_text: str, solution_text: str) -> str:
     for name, node in reversed(todo):
         lines[node.body[0].end_lineno : node.end_lineno] = bodies[name]
     return "\n".join(lines)
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: its text lower-cased, punctuation dropped, spaces to hyphens.
+
+    Links and code in the heading count by their text: "[`network.py`](x)" reads "network.py".
+    """
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")

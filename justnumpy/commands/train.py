@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
     except train.TrainingDiverged as e:
         mine = f", or let `justnumpy check {args.network}` check your gradients" if args.network else ""
         raise JustNumpyError(f"{e}; try --lr {e.lr / 10:g}{mine}") from None
-    print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {state.epoch} epochs; saved {out}")
+    epochs = f"{state.epoch} epoch{'s' * (state.epoch != 1)}"
+    print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {epochs}; saved {out}")
     if args.plots:
         from justnumpy.commands.plot import write_plots
 
