@@ -1,4 +1,4 @@
-"""The README and docs stay true: the command table is the parser's, no lab notebook (links: test_links.py)."""
+"""The README and docs stay true: the command table is the parser's, no lab notebook (links: test_links)."""
 
 from __future__ import annotations
 
