@@ -9,6 +9,13 @@ class JustNumpyError(Exception):
     """A problem with the user's input or environment, explained in `str(error)`."""
 
 
+class SettingsError(JustNumpyError):
+    """A training setting that cannot work: a size of 0, 50 layers, an unknown activation.
+
+    The command line answers it with exit status 2, as it does a bad option.
+    """
+
+
 class DataError(JustNumpyError):
     """A dataset file is missing, corrupt, or not what MNIST-style data should be."""
 

@@ -1,4 +1,4 @@
-"""Gradient check: compare `network.backward` with finite differences of `network.loss`.
+"""Gradient check: compare a network's `backward` with finite differences of its `loss`.
 
 For every parameter θ the central difference (L(θ + h) − L(θ − h)) / 2h approximates dL/dθ with
 an error of order h²; in float64 with h = 1e-5 that leaves ~1e-10 of relative disagreement for a
@@ -7,36 +7,43 @@ bias axis) disagrees by 1e-2 or more. Checking every weight costs two forward pa
 small network and batch are used; the formulas do not depend on the sizes.
 
     from justnumpy import gradcheck
-    print(gradcheck.max_relative_error(n_hidden=16, m=8))   # ≈ 1e-10 when backward is right
+    print(gradcheck.max_relative_error(sizes=(784, 16, 10), m=8))   # ≈ 1e-10 when backward is right
     print(gradcheck.max_relative_error(dropout=0.5, weight_decay=0.1))   # the regularized loss too
+    print(gradcheck.max_relative_error(sizes=(784, 8, 8, 10), activation="sigmoid", loss="squared-error"))
 
+`net` is network.py by default for one hidden layer of ReLUs, an mlp.Net for anything else
+(model.net_for), or any module with the same functions, such as a learner's own.
 Dropout is checked with a fixed mask: every forward pass draws it from a generator re-seeded
 with the same `mask_seed`, so the finite differences see one fixed function of the weights.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from justnumpy import network
+from justnumpy import mlp, model
+from justnumpy.model import Net
 
 
 def objective(
-    params: network.Params,
+    net: Net,
+    params: dict[str, np.ndarray],
     X: np.ndarray,
     y: np.ndarray,
     dropout: float = 0.0,
     weight_decay: float = 0.0,
     mask_seed: int = 0,
 ) -> float:
-    """The training loss as a function of the weights: cross-entropy (+ L2), dropout mask fixed."""
+    """The training loss as a function of the weights: the net's loss (+ L2), dropout mask fixed."""
     rng = np.random.default_rng(mask_seed) if dropout else None  # same seed → same mask every call
-    A2 = network.forward(params, X, dropout=dropout, rng=rng)["A2"]
-    return network.loss(A2, y) + network.l2_penalty(params, weight_decay)
+    probabilities = model.output(net.forward(params, X, dropout=dropout, rng=rng))
+    return net.loss(probabilities, y) + mlp.l2_penalty(params, weight_decay)
 
 
 def numerical_gradients(
-    params: network.Params, X: np.ndarray, y: np.ndarray, h: float = 1e-5, **regularization: float
+    net: Net, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, h: float = 1e-5, **regularization
 ) -> dict[str, np.ndarray]:
     """dL/dθ for every parameter by central differences (slow: two forward passes per weight).
 
@@ -48,9 +55,9 @@ def numerical_gradients(
         for i in np.ndindex(theta.shape):
             original = theta[i]
             theta[i] = original + h
-            loss_plus = objective(params, X, y, **regularization)
+            loss_plus = objective(net, params, X, y, **regularization)
             theta[i] = original - h
-            loss_minus = objective(params, X, y, **regularization)
+            loss_minus = objective(net, params, X, y, **regularization)
             theta[i] = original  # restore before touching the next weight
             g[i] = (loss_plus - loss_minus) / (2 * h)
         grads["d" + name] = g
@@ -69,27 +76,33 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def max_relative_error(
-    n_in: int = 784,
-    n_hidden: int = 16,
-    n_out: int = 10,
+    sizes: Sequence[int] = (784, 16, 10),
     m: int = 8,
     seed: int = 0,
     dropout: float = 0.0,
     weight_decay: float = 0.0,
+    activation: str = "relu",
+    loss: str = "cross-entropy",
+    net: Net | None = None,
 ) -> dict[str, float]:
     """Relative error between analytic and numerical gradients, per parameter, in float64.
 
-    The inputs are random pixels in [0, 1]; a few hidden units sit near Z1 = 0, where ReLU has
-    a kink and the finite difference can straddle it, so the biases b1 get a nudge away from it.
+    The inputs are random pixels in [0, 1]; a few hidden units sit near Z = 0, where ReLU has
+    a kink and the finite difference can straddle it, so the biases get a nudge away from it.
     With dropout > 0 the mask is drawn once from seed `seed` and reused by every pass.
     """
+    net = net or model.net_for(tuple(sizes[1:-1]), activation, loss)
     rng = np.random.default_rng(seed)
-    params = network.init_params(n_in, n_hidden, n_out, seed=seed, dtype=np.float64)
-    params["b1"] += 0.1  # keep pre-activations off ReLU's kink, where no derivative exists
-    X = rng.random((m, n_in))
-    y = rng.integers(0, n_out, size=m)
+    params = model.init_params(net, sizes, seed=seed, dtype=np.float64)
+    for name in params:
+        if name.startswith("b"):
+            params[name] += 0.1  # keep pre-activations off ReLU's kink, where no derivative exists
+    X = rng.random((m, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=m)
     mask_rng = np.random.default_rng(seed) if dropout else None
-    cache = network.forward(params, X, dropout=dropout, rng=mask_rng)
-    analytic = network.backward(params, cache, X, y, weight_decay=weight_decay)
-    numeric = numerical_gradients(params, X, y, dropout=dropout, weight_decay=weight_decay, mask_seed=seed)
-    return {k: relative_error(analytic[k], numeric[k]) for k in analytic}
+    cache = net.forward(params, X, dropout=dropout, rng=mask_rng)
+    analytic = net.backward(params, cache, X, y, weight_decay=weight_decay)
+    numeric = numerical_gradients(
+        net, params, X, y, dropout=dropout, weight_decay=weight_decay, mask_seed=seed
+    )
+    return {k: relative_error(analytic[k], numeric[k]) for k in numeric}

@@ -28,6 +28,9 @@ Shapes: X (n, 784) inputs in [0, 1] as data.to_inputs makes them; a detector is 
     novelty.score(detector, params, X)                        # (n,) in [0, 1]
     novelty.flag(detector, params, X)                         # (n,) True: "not a digit"
 
+Every function takes the `net` that computes params (network.py by default, an mlp.Net for
+other depths): the digit it reads chooses whose directions judge an input.
+
 `auroc` measures how well a score separates two samples (the docs' numbers use it).
 """
 
@@ -35,7 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from justnumpy import data, network
+from justnumpy import data, model, network
+from justnumpy.model import Net
 
 COMPONENTS = 60  # K: chosen on validation data (held-out MNIST training images vs Fashion-MNIST training)
 FLAG_RATE = 0.01  # the share of real held-out digits the threshold flags
@@ -51,6 +55,7 @@ def fit(
     seed: int = 0,
     components: int = COMPONENTS,
     flag_rate: float = FLAG_RATE,
+    net: Net = network,
 ) -> dict[str, np.ndarray]:
     """Fit each digit's mean and main directions on training rows; choose the threshold on held-out ones.
 
@@ -59,7 +64,7 @@ def fit(
     none of those rows include (a validation split); without it, up to THRESHOLD_ROWS other
     training rows are held out instead.
     """
-    n_in, n_classes = params["W1"].shape[0], params["W2"].shape[1]
+    n_in, *_, n_classes = model.sizes(params)
     if X.ndim != 2 or X.shape[1] != n_in or len(y) != len(X):
         raise ValueError(f"fit needs rows (n, {n_in}) and n labels; got {X.shape} and {np.shape(y)}")
     order = np.random.default_rng([seed, 3]).permutation(len(X))  # (n,) a random order of the rows
@@ -75,18 +80,13 @@ def fit(
         rows = order[y[order] == c][:ROWS_PER_DIGIT]  # up to 500 random training images of digit c
         if len(rows) == 0:
             continue  # no examples: mean 0 and no directions, so every input read as c is flagged
-        Xc = _inputs(X[np.sort(rows)])  # (n_c, 784) in [0, 1]
+        Xc = data.to_inputs(X[np.sort(rows)])  # (n_c, 784) in [0, 1]
         mean[c] = Xc.mean(axis=0)
         basis[c] = main_directions(Xc - mean[c], components)
     detector = {"mean": mean, "basis": basis, "threshold": np.array(np.inf, dtype=np.float32)}
-    held = score(detector, params, _inputs(X_held))  # (n_held,)
+    held = score(detector, params, data.to_inputs(X_held), net)  # (n_held,)
     detector["threshold"] = np.array(np.quantile(held, 1 - flag_rate), dtype=np.float32)
     return detector
-
-
-def _inputs(X: np.ndarray) -> np.ndarray:
-    """uint8 pixel rows → float32 inputs in [0, 1]; inputs stay as they are (as float32)."""
-    return data.to_inputs(X) if X.dtype == np.uint8 else np.asarray(X, dtype=np.float32)
 
 
 def main_directions(D: np.ndarray, k: int) -> np.ndarray:
@@ -106,10 +106,12 @@ def main_directions(D: np.ndarray, k: int) -> np.ndarray:
     return directions
 
 
-def score(detector: dict[str, np.ndarray], params: network.Params, X: np.ndarray) -> np.ndarray:
+def score(
+    detector: dict[str, np.ndarray], params: network.Params, X: np.ndarray, net: Net = network
+) -> np.ndarray:
     """The share of each input (n, 784) that its predicted digit's main directions leave unexplained: (n,)."""
     X = np.asarray(X, dtype=np.float32)
-    guess = network.predict(params, X)  # (n,): the digit the network reads
+    guess = net.predict(params, X)  # (n,): the digit the network reads
     scores = np.zeros(len(X), dtype=np.float32)
     for c in np.unique(guess):
         rows = guess == c
@@ -123,9 +125,11 @@ def score(detector: dict[str, np.ndarray], params: network.Params, X: np.ndarray
     return scores
 
 
-def flag(detector: dict[str, np.ndarray], params: network.Params, X: np.ndarray) -> np.ndarray:
+def flag(
+    detector: dict[str, np.ndarray], params: network.Params, X: np.ndarray, net: Net = network
+) -> np.ndarray:
     """(n,) bool: True where the input does not look like a digit (score above the threshold)."""
-    return score(detector, params, X) > detector["threshold"]
+    return score(detector, params, X, net) > detector["threshold"]
 
 
 def auroc(positive: np.ndarray, negative: np.ndarray) -> float:

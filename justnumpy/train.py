@@ -11,8 +11,9 @@ the doctor (training/doctor.py) looks for symptoms of a run going wrong, and the
 it needs to resume is saved to `out`. Callbacks (training/callbacks.py) hear about every batch
 and epoch: the command line prints from them, the web page streams them.
 
-`net` is the module that holds the math: justnumpy.network by default, or any module with the
-same functions (init_params, forward, loss, backward, predict), such as your own (`justnumpy
+`net` is what holds the math: by default justnumpy.network for the textbook's 784-256-10, an
+mlp.Net for any other depth, activation or loss (training/state.py `net_for`), or any module with
+the same functions (init_params, forward, loss, backward, predict), such as your own (`justnumpy
 exercise`). The same Config on the same machine gives the same bits; a run stopped after epoch k
 and resumed (training/checkpoint.py) ends with exactly the bits of the uninterrupted run.
 """
@@ -23,24 +24,33 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from justnumpy import network, novelty, optim
+from justnumpy import model, network, novelty, optim
 from justnumpy.errors import JustNumpyError
 from justnumpy.files import modelfile
+from justnumpy.model import Net
 from justnumpy.training import checkpoint
 from justnumpy.training.batches import Split, batches, split
 from justnumpy.training.callbacks import Event, Printer, StopTraining
 from justnumpy.training.config import Config
 from justnumpy.training.denormals import flushed_to_zero
 from justnumpy.training.doctor import Doctor
+from justnumpy.training.state import State, net_for, new_state
 from justnumpy.training.threads import blas_threads, one_blas_thread
 
-__all__ = ["Config", "State", "StopTraining", "TrainingDiverged", "TrainingInterrupted", "new_state", "train"]
+__all__ = [
+    "Config",
+    "State",
+    "StopTraining",
+    "TrainingDiverged",
+    "TrainingInterrupted",
+    "net_for",
+    "new_state",
+    "train",
+]
 
 # Logits of a few hundred happen on a bad but healthy start (weights of scale 1 give ~100) and
 # training recovers from them; logits of ten thousand only come from weights that are exploding.
@@ -60,37 +70,11 @@ class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training; str(error) says where it stopped and what the model file holds."""
 
 
-@dataclass
-class State:
-    """Everything that changes during training; together with Config it determines the future."""
-
-    params: network.Params
-    optimizer: optim.Optimizer
-    rng: np.random.Generator
-    epoch: int = 0  # epochs completed
-    step: int = 0  # optimizer steps taken
-    batch: int = 0  # batches done in the epoch in progress (a checkpoint always ends an epoch)
-    history: dict[str, list] = field(default_factory=dict)  # one list per measure, one entry per epoch
-    detector: dict[str, np.ndarray] | None = None  # "not a digit" (novelty.py), fitted when training ends
-
-
-def new_state(config: Config, net: ModuleType = network) -> State:
-    """Fresh weights from `net`, a fresh optimizer, and a generator seeded from config.seed."""
-    init = {} if config.init_scale is None else {"scale": config.init_scale}  # He unless asked otherwise
-    params = net.init_params(784, config.hidden, 10, seed=config.seed, **init)
-    options = {"momentum": config.momentum} if config.optimizer == "momentum" else {}
-    return State(
-        params=params,
-        optimizer=optim.make_optimizer(config.optimizer, params, config.lr, **options),
-        rng=np.random.default_rng([config.seed, 2]),  # its own stream: the split uses [seed, 1]
-    )
-
-
 def train(
     config: Config,
     raw: tuple[np.ndarray, ...],
     *,
-    net: ModuleType = network,
+    net: Net | None = None,
     out: str | None = None,
     state: State | None = None,
     callbacks: Iterable[Callback] | None = None,
@@ -117,6 +101,7 @@ def train(
             f"batch size {config.batch_size} is larger than the {len(data.y_train)} training images"
         )
     # Model and optimizer: fresh, or as the checkpoint being resumed left them.
+    net = net or net_for(config)
     state = state or new_state(config, net)
     state.detector = None  # a detector fitted for earlier weights would judge these wrongly
     doctor = Doctor()
@@ -137,7 +122,7 @@ def train(
                 record["val_acc"] = accuracy(net, state.params, data.X_val, data.y_val)
                 record["test_acc"] = accuracy(net, state.params, data.X_test, data.y_test)
             record["seconds"] = time.perf_counter() - start
-            news = doctor.after_epoch(record, state.history, len(state.params["b1"]))
+            news = doctor.after_epoch(record, state.history, sum(model.sizes(state.params)[1:-1]))
             # The history keeps all of the epoch's hints: the opening ones, the batches', the epoch's.
             record["hints"] = opening + record["hints"] + news
             opening = []
@@ -162,7 +147,7 @@ def train(
             where = f"in epoch {state.epoch + 1} of {config.epochs}, after batch {state.batch} of {steps}"
         raise TrainingInterrupted(f"interrupted {where}; {kept(out, saved)}") from None
     # The not-a-digit detector (novelty.py) belongs to the finished weights: fit it once, at the end.
-    state.detector = fit_detector(state.params, data)
+    state.detector = fit_detector(net, state.params, data)
     if out is not None and saved == state.epoch and state.batch == 0:
         checkpoint.save(out, config, state)  # the weights `out` holds, now with their detector
     note = f"early stop: no better validation accuracy in the last {config.n_iter_no_change} epochs"
@@ -184,14 +169,14 @@ def run_epoch(
     state: State,
     data: Split,
     total_steps: int,
-    net: ModuleType = network,
+    net: Net = network,
     listeners: Iterable[Callback] = (),
     doctor: Doctor | None = None,
 ) -> dict[str, Any]:
     """One pass over the shuffled training set, one optimizer step per mini-batch.
 
     Returns the epoch's record for the history: mean loss and accuracy over its batches, the
-    last learning rate, the dead hidden units and the doctor's hints (if there is a doctor).
+    last learning rate, the dead hidden units (in all, and per hidden layer) and the doctor's hints.
     `total_steps` is the length of the whole run, which the learning-rate schedule needs.
     Raises TrainingDiverged as soon as a batch's logits are NaN or pass LOGIT_LIMIT, naming the
     epoch and the batch.
@@ -201,7 +186,8 @@ def run_epoch(
     dropout = {"dropout": config.dropout, "rng": state.rng} if config.dropout else {}
     decay = {"weight_decay": config.weight_decay} if config.weight_decay else {}
     total_loss, correct, hints = 0.0, 0, []
-    fired = np.zeros(len(state.params["b1"]), dtype=bool)  # (H,): units that output > 0 at least once
+    # (n_l,) per hidden layer: the units that output > 0 at least once in this epoch
+    fired = [np.zeros(n, dtype=bool) for n in model.sizes(state.params)[1:-1]]
     state.batch = 0
     for b, (X, y) in enumerate(
         batches(data.X_train, data.y_train, config.batch_size, state.rng, config.augment), 1
@@ -209,16 +195,18 @@ def run_epoch(
         if config.input_dropout:  # hide a random share of the pixels, a fresh share for every image
             X = X * network.dropout_mask(X.shape, config.input_dropout, state.rng, X.dtype)
         lr = state.optimizer.lr = optim.learning_rate(config.schedule, config.lr, state.step, total_steps)
-        cache = net.forward(state.params, X, **dropout)  # Z1, A1, Z2, A2
-        check_logits(cache["Z2"], f"epoch {epoch}, batch {b} of {n_batches}", config.lr)
-        loss = net.loss(cache["A2"], y)
-        grads = net.backward(state.params, cache, X, y, **decay)  # dW1, db1, dW2, db2
+        cache = net.forward(state.params, X, **dropout)  # Z1, A1, Z2, A2 (... ZL, AL)
+        check_logits(model.logits(cache), f"epoch {epoch}, batch {b} of {n_batches}", config.lr)
+        probabilities = model.output(cache)  # (m, 10): A2, or AL of a deeper network
+        loss = net.loss(probabilities, y)
+        grads = net.backward(state.params, cache, X, y, **decay)  # dW1, db1, dW2, db2 (... dWL, dbL)
         state.optimizer.step(grads)  # the weights move downhill
         state.step, state.batch = state.step + 1, b
         # What the history, the doctor and the listeners want to know about this batch.
-        right = int((cache["A2"].argmax(axis=1) == y).sum())
+        right = int((probabilities.argmax(axis=1) == y).sum())
         total_loss, correct = total_loss + loss * len(y), correct + right
-        fired |= cache["A1"].max(axis=0) > 0
+        for layer_fired, A in zip(fired, model.hidden(cache), strict=True):
+            layer_fired |= A.max(axis=0) > 0
         news = doctor.after_batch(state.step, loss) if doctor else []
         hints += news
         notify(
@@ -247,15 +235,16 @@ def run_epoch(
         "loss": total_loss / n,
         "train_acc": correct / n,
         "lr": lr,
-        "dead_units": int((~fired).sum()),
+        "dead_units": sum(int((~f).sum()) for f in fired),
+        "dead_per_layer": [int((~f).sum()) for f in fired],
         "hints": hints,
     }
 
 
-def fit_detector(params: network.Params, data: Split) -> dict[str, np.ndarray]:
+def fit_detector(net: Net, params: network.Params, data: Split) -> dict[str, np.ndarray]:
     """novelty.fit on the training images, with the threshold chosen on the validation images."""
     with one_blas_thread():  # small eigenproblems: threads only wait for each other (threads.py)
-        return novelty.fit(params, data.X_train, data.y_train, data.X_val)
+        return novelty.fit(params, data.X_train, data.y_train, data.X_val, net=net)
 
 
 def check_logits(Z2: np.ndarray, where: str, lr: float) -> None:
@@ -271,7 +260,7 @@ def check_logits(Z2: np.ndarray, where: str, lr: float) -> None:
         raise TrainingDiverged(message, lr)
 
 
-def accuracy(net: ModuleType, params: network.Params, X: np.ndarray, y: np.ndarray, chunk: int = 10_000):
+def accuracy(net: Net, params: network.Params, X: np.ndarray, y: np.ndarray, chunk: int = 10_000):
     """Fraction of the rows of X that `net` classifies as y (None for no rows), in chunks of rows."""
     if len(y) == 0:
         return None
@@ -282,16 +271,17 @@ def accuracy(net: ModuleType, params: network.Params, X: np.ndarray, y: np.ndarr
     return correct / len(y)
 
 
-def dead_units(net: ModuleType, params: network.Params, X: np.ndarray, chunk: int = 10_000) -> np.ndarray:
-    """Indices of the hidden units that output 0 for every row of X: dead on these inputs.
+def dead_units(net: Net, params: network.Params, X: np.ndarray, chunk: int = 10_000) -> list[np.ndarray]:
+    """For each hidden layer, the indices of its units that output 0 for every row of X: dead on these inputs.
 
-    A unit whose Z1 ≤ 0 for every training example gets no gradient through the ReLU
-    (docs/math.md#backward-pass), so training cannot bring it back: 784 weights doing nothing.
+    A ReLU unit whose Z ≤ 0 for every training example gets no gradient through the ReLU
+    (docs/math.md#backward-pass), so training cannot bring it back: its weights do nothing.
     """
-    fired = np.zeros(len(params["b1"]), dtype=bool)  # (H,)
+    fired = [np.zeros(n, dtype=bool) for n in model.sizes(params)[1:-1]]  # (n_l,) per hidden layer
     for i in range(0, len(X), chunk):
-        fired |= net.forward(params, X[i : i + chunk])["A1"].max(axis=0, initial=0) > 0
-    return np.flatnonzero(~fired)
+        for layer_fired, A in zip(fired, model.hidden(net.forward(params, X[i : i + chunk])), strict=True):
+            layer_fired |= A.max(axis=0, initial=0) > 0
+    return [np.flatnonzero(~f) for f in fired]
 
 
 def notify(listeners: list[Callback], event: Event) -> None:

@@ -112,4 +112,4 @@ def test_meta_is_plain_json(tiny_data, tmp_path, cli):
     assert " after 1 epoch; saved " in r.stdout  # one epoch, not "1 epochs"
     with np.load(out, allow_pickle=False) as npz:
         meta = json.loads(str(npz["meta"]))
-    assert meta["format_version"] == 2 and meta["dataset"] == "mnist" and meta["hidden"] == 8
+    assert meta["format_version"] == 2 and meta["dataset"] == "mnist" and meta["sizes"] == [784, 8, 10]

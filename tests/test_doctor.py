@@ -115,7 +115,7 @@ def test_a_high_learning_rate_kills_hidden_units(run, mnist_raw):
     # Counted independently: a unit dead for every training image of the last epoch still outputs
     # 0 for all of these training images with the final weights.
     X = data.to_inputs(mnist_raw[0][:14_000])
-    assert len(train.dead_units(network, state.params, X)) >= state.history["dead_units"][-1]
+    assert len(train.dead_units(network, state.params, X)[0]) >= state.history["dead_units"][-1]
 
 
 def test_many_epochs_on_few_images_overfit(run):
@@ -194,7 +194,7 @@ def test_dead_units_match_a_unit_by_unit_count():
     W1, b1 = params["W1"].astype(np.float64), params["b1"].astype(np.float64)
     by_hand = [j for j in range(20) if all(X[i] @ W1[:, j] + b1[j] <= 0 for i in range(300))]
     assert by_hand[:2] == [2, 7]
-    assert train.dead_units(network, params, X, chunk=7).tolist() == by_hand
+    assert train.dead_units(network, params, X, chunk=7)[0].tolist() == by_hand
 
 
 def test_explain_names_the_dead_units(cli, tmp_path):
@@ -203,7 +203,7 @@ def test_explain_names_the_dead_units(cli, tmp_path):
     state = train.train(config, data.load("mnist", tiny), callbacks=[])
     state.params["b1"][[3, 5]] = -1e3  # silence two units for good
     checkpoint.save(str(tmp_path / "m.npz"), config, state)
-    dead = train.dead_units(network, state.params, data.to_inputs(data.load("mnist", tiny)[2]))
+    dead = train.dead_units(network, state.params, data.to_inputs(data.load("mnist", tiny)[2]))[0]
     assert {3, 5} <= set(dead.tolist())
     r = cli("explain", str(tmp_path / "m.npz"), "--data-dir", str(tiny))
     assert r.returncode == 0, r.stderr

@@ -43,9 +43,7 @@ def test_inverted_dropout_keeps_the_expected_activation():
 @pytest.mark.parametrize(("dropout", "weight_decay"), [(0.5, 0.0), (0.0, 0.1), (0.3, 0.01)])
 def test_regularized_backward_matches_finite_differences(dropout, weight_decay):
     # 100 inputs instead of 784: the same formulas, 8× fewer finite differences to take
-    errors = gradcheck.max_relative_error(
-        n_in=100, n_hidden=12, m=6, dropout=dropout, weight_decay=weight_decay
-    )
+    errors = gradcheck.max_relative_error((100, 12, 10), m=6, dropout=dropout, weight_decay=weight_decay)
     assert max(errors.values()) < 1e-6, errors
 
 
@@ -54,7 +52,7 @@ def test_gradcheck_catches_a_backward_that_forgets_the_mask():
     cache = network.forward(params, X, dropout=0.5, rng=np.random.default_rng(0))
     del cache["mask"]  # backward no longer knows which units were dropped
     wrong = network.backward(params, cache, X, y)
-    numeric = gradcheck.numerical_gradients(params, X, y, dropout=0.5, mask_seed=0)
+    numeric = gradcheck.numerical_gradients(network, params, X, y, dropout=0.5, mask_seed=0)
     assert gradcheck.relative_error(wrong["dW1"], numeric["dW1"]) > 0.1
 
 

@@ -16,7 +16,7 @@ import argparse
 import importlib
 import sys
 
-from justnumpy.errors import JustNumpyError
+from justnumpy.errors import JustNumpyError, SettingsError
 
 # Each name is a module justnumpy.commands.<name> with HELP, add_arguments(parser) and run(args).
 COMMANDS = [
@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         # training checks its losses and weights itself and says what happened.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             return int(args.run(args) or 0)
+    except SettingsError as e:  # a setting that cannot work is a bad command line
+        sys.stderr.write(f"justnumpy: error: {e}\n")
+        return 2
     except JustNumpyError as e:
         sys.stderr.write(f"justnumpy: error: {e}\n")
         return 1

@@ -37,12 +37,12 @@ def run(args: argparse.Namespace) -> int:
     """Print test accuracy and a per-class table (or the not-a-digit measurements)."""
     import numpy as np
 
-    from justnumpy import data, network
+    from justnumpy import data
 
     if args.not_a_digit:
         return not_a_digit(args)
-    params, _, dataset, X_test, y_test = load_model_and_test_set(args)
-    predicted = network.predict(params, data.to_inputs(X_test, dtype=params["W1"].dtype))
+    net, params, _, dataset, X_test, y_test = load_model_and_test_set(args)
+    predicted = net.predict(params, data.to_inputs(X_test, dtype=params["W1"].dtype))
     correct = predicted == y_test
     print(f"{args.model}: test accuracy {correct.mean():.2%} on {len(y_test)} {dataset} images")
     for k, name in enumerate(data.class_names(dataset)):
@@ -55,12 +55,12 @@ def not_a_digit(args: argparse.Namespace) -> int:
     """The detector's AUROC and flag rates beside the top-probability baseline's, as a table."""
     import numpy as np
 
-    from justnumpy import data, network, novelty
+    from justnumpy import data, model, novelty
     from justnumpy.errors import JustNumpyError
     from justnumpy.files import images, modelfile
     from justnumpy.training.batches import split
 
-    params, meta, extra = modelfile.load(args.model)
+    net, params, meta, extra = model.load(args.model)
     detector = modelfile.read_detector(meta, extra, args.model)
     if detector is None:
         raise JustNumpyError(f"{args.model}: has no not-a-digit detector (saved before there was one)")
@@ -81,10 +81,10 @@ def not_a_digit(args: argparse.Namespace) -> int:
     X_val = split(mnist, config.get("validation_fraction", 0), config.get("seed", 0)).X_val  # the model's own
 
     def top(X):  # the baseline's score: the top probability, low = "not a digit"
-        return network.forward(params, X)["A2"].max(axis=1)
+        return model.output(net.forward(params, X)).max(axis=1)
 
     def score(X):
-        return novelty.score(detector, params, X)
+        return novelty.score(detector, params, X, net)
 
     low = float(np.quantile(top(X_val), novelty.FLAG_RATE)) if len(X_val) else float("nan")
     threshold = float(detector["threshold"])
@@ -104,6 +104,6 @@ def not_a_digit(args: argparse.Namespace) -> int:
     print(f"  {'':<{width}}  {'not a digit':>12}  {'top probability':>16}")
     for what, ours, baseline in rows:
         print(f"  {what:<{width}}  {ours:>12}  {baseline:>16}")
-    read = np.mean(network.predict(params, X_photo) == mnist[3][chosen])
+    read = np.mean(net.predict(params, X_photo) == mnist[3][chosen])
     print(f"  the network reads {read:.2%} of the {PHOTOS} photo-like files as the digit they are")
     return 0

@@ -35,16 +35,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and one test image; print the trace."""
-    from justnumpy import data, network, train
+    from justnumpy import data, train
     from justnumpy.errors import JustNumpyError
     from justnumpy.see import explain
 
-    params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
+    net, params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
     if not 0 <= args.index < len(y_test):
         raise JustNumpyError(f"--index {args.index} is outside the test set (0 to {len(y_test) - 1})")
     lr = args.lr or float(meta.get("config", {}).get("lr", 0.1))
     steps = explain.trace(params, X_test[args.index], int(y_test[args.index]), lr)
-    dead = train.dead_units(network, params, data.to_inputs(X_test, dtype=params["W1"].dtype))
+    dead = train.dead_units(net, params, data.to_inputs(X_test, dtype=params["W1"].dtype))[0]
     print(f"{args.model}, {dataset} test image #{args.index}")
     explain.render(steps, data.class_names(dataset), dead=(dead, len(y_test)))
     return 0

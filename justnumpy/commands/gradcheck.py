@@ -1,18 +1,20 @@
 """Check the hand-written backward pass against finite differences, in float64.
 
-Every weight of a small network (784-H-10, default H = 16) is nudged by ±h and the change of the
-loss is compared with what `network.backward` says. A correct backward pass agrees to ~1e-10.
+Every weight of a small network (784-16-10 unless --hidden says otherwise) is nudged by ±h and
+the change of the loss is compared with what the backward pass says (network.py's for one hidden
+layer of ReLUs with cross-entropy, mlp.py's for any other). A correct backward pass agrees to ~1e-10.
 
 examples:
   justnumpy gradcheck
   justnumpy gradcheck --hidden 32 --batch 16
+  justnumpy gradcheck --hidden 8,8,8 --activation sigmoid --loss squared-error
 """
 
 from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands.options import positive_int
+from justnumpy.commands.options import layer_sizes, positive_int
 
 HELP = "verify backprop against finite differences"
 TOLERANCE = 1e-6
@@ -20,7 +22,19 @@ TOLERANCE = 1e-6
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy gradcheck`."""
-    p.add_argument("--hidden", type=positive_int, default=16, help="hidden units (default %(default)s)")
+    from justnumpy import layers
+
+    p.add_argument(
+        "--hidden",
+        type=layer_sizes,
+        default=(16,),
+        metavar="N[,N...]",
+        help="hidden units per layer (default 16)",
+    )
+    p.add_argument(
+        "--activation", choices=list(layers.ACTIVATIONS), default="relu", help="default %(default)s"
+    )
+    p.add_argument("--loss", choices=list(layers.LOSSES), default="cross-entropy", help="default %(default)s")
     p.add_argument("--batch", type=positive_int, default=8, help="examples (default %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="default %(default)s")
 
@@ -28,8 +42,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the relative error per gradient; exit 1 if any exceeds the tolerance."""
     from justnumpy import gradcheck
+    from justnumpy.training.config import Config
 
-    errors = gradcheck.max_relative_error(n_hidden=args.hidden, m=args.batch, seed=args.seed)
+    Config(hidden=args.hidden, activation=args.activation, loss=args.loss).validate()  # 50 layers: exit 2
+    sizes = (784, *args.hidden, 10)
+    errors = gradcheck.max_relative_error(
+        sizes, args.batch, args.seed, activation=args.activation, loss=args.loss
+    )
     for name, err in errors.items():
         print(f"{name:>4}: relative error {err:.2e}")
     worst = max(errors.values())

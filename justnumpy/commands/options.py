@@ -9,6 +9,7 @@ import argparse
 import math
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,15 @@ def positive_int(text: str) -> int:
 def non_negative_int(text: str) -> int:
     """argparse type: an integer ≥ 0 (random seeds)."""
     return whole_number(text, 0)
+
+
+def layer_sizes(text: str) -> tuple[int, ...]:
+    """argparse type: hidden layer sizes, "256" or "512,256" (each a whole number ≥ 1)."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        return tuple(whole_number(part, 1) for part in parts)
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{e}; give each hidden layer's size, e.g. 256 or 512,256") from None
 
 
 def number(text: str, ok: Callable[[float], bool], rule: str) -> float:
@@ -95,17 +105,17 @@ def load_data(dataset: str, args: argparse.Namespace) -> tuple[np.ndarray, ...]:
         ) from None
 
 
-def load_model_and_test_set(args: argparse.Namespace) -> tuple[dict, dict, str, np.ndarray, np.ndarray]:
+def load_model_and_test_set(args: argparse.Namespace) -> tuple[Any, dict, dict, str, np.ndarray, np.ndarray]:
     """The model file args.model and the test images of its dataset (or of --dataset).
 
-    Returns (params, meta, dataset, X_test uint8 (n, 28, 28), y_test (n,)).
+    Returns (net, params, meta, dataset, X_test uint8 (n, 28, 28), y_test (n,)).
     """
-    from justnumpy.files import modelfile
+    from justnumpy import model
 
-    params, meta, _ = modelfile.load(args.model)
+    net, params, meta, _ = model.load(args.model)
     dataset = args.dataset or meta.get("dataset", "mnist")
     _, _, X_test, y_test = load_data(dataset, args)
-    return params, meta, dataset, X_test, y_test
+    return net, params, meta, dataset, X_test, y_test
 
 
 def show_progress(args: argparse.Namespace) -> bool:

@@ -41,6 +41,6 @@ def write_plots(params: dict, history: dict | None, raw_test: tuple, dataset: st
 def run(args: argparse.Namespace) -> int:
     """Load the model and the test set it belongs to; write the PNGs and print their paths."""
 
-    params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
+    _, params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
     write_plots(params, meta.get("history"), (X_test, y_test), dataset, args.out)
     return 0

@@ -46,11 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify every image; print the digit, its probability and the top 3 (or JSON)."""
-    from justnumpy import network, novelty
+    from justnumpy import model, novelty
     from justnumpy.errors import ImageError
     from justnumpy.files import images, modelfile
 
-    params, meta, extra = modelfile.load(args.model)
+    net, params, meta, extra = model.load(args.model)
     detector = modelfile.read_detector(meta, extra, args.model)  # None for files without one
     show_dir = _prepare_folder(args.show_input) if args.show_input else None
     results = []
@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
             results.append({"path": path, **unread, "error": str(e)})
             continue
         X = x[None, :].astype(params["W1"].dtype)  # (1, 784): a batch of one
-        probabilities = network.forward(params, X)["A2"][0]  # (10,)
-        score = float(novelty.score(detector, params, X)[0]) if detector is not None else None
+        probabilities = model.output(net.forward(params, X))[0]  # (10,): A2, or AL of a deeper network
+        score = float(novelty.score(detector, params, X, net)[0]) if detector is not None else None
         flagged = None if score is None else score > float(detector["threshold"])
         digit, probabilities = int(probabilities.argmax()), [float(p) for p in probabilities]
         results.append(

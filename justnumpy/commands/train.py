@@ -39,6 +39,7 @@ from collections.abc import Iterator
 from justnumpy.commands.options import (
     add_data_options,
     fraction,
+    layer_sizes,
     load_data,
     non_negative_float,
     non_negative_int,
@@ -62,7 +63,7 @@ ADVICE_OPTIONS = {
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy train`: one per setting of train.Config, its default shown from there."""
-    from justnumpy import augment, optim
+    from justnumpy import augment, layers, mlp, optim
     from justnumpy.data import DATASETS
     from justnumpy.training import recipes
     from justnumpy.training.config import Config
@@ -77,12 +78,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "optimizer": ({"choices": list(optim.OPTIMIZERS)}, "how the gradients move the weights"),
         "momentum": ({"type": fraction}, "momentum μ of the momentum optimizer"),
         "schedule": ({"choices": optim.SCHEDULES}, "how the learning rate changes over the run"),
-        "hidden": ({"type": positive_int}, "hidden units"),
+        "hidden": ({"type": layer_sizes, "metavar": "N[,N...]"}, "hidden units, one number per layer"),
+        "activation": ({"choices": list(layers.ACTIVATIONS)}, "the hidden layers' activation"),
+        "loss": ({"choices": list(layers.LOSSES)}, "the loss the output layer learns"),
+        "init": ({"choices": mlp.INITS}, "starting weights: He √(2/fan_in) or Xavier √(2/(fan_in+fan_out))"),
         "seed": ({"type": non_negative_int}, "random seed for weights, split, order and dropout"),
         "validation_fraction": ({"type": fraction}, "share of training images held out for validation"),
         "init_scale": (
             {"type": positive_float, "metavar": "S"},
-            "draw every weight as S·N(0, 1) instead of He",
+            "draw every weight as S·N(0, 1) instead of --init",
         ),
         "weight_decay": ({"type": non_negative_float}, "L2 strength λ"),
         "dropout": ({"type": fraction}, "probability of silencing each hidden unit"),
@@ -98,7 +102,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     start.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
     for name, (options, text) in settings.items():
         default = getattr(defaults, name)
-        shown = "He, √(2/fan_in)" if name == "init_scale" else ("off" if default is None else default)
+        shown = "off" if default is None else default
+        shown = defaults.hidden_text if name == "hidden" else shown
         p.add_argument("--" + name.replace("_", "-"), **options, help=f"{text} (default: {shown})")
     p.add_argument("--network", metavar="FILE.py", help="train your own network module instead of network.py")
     p.add_argument(
@@ -116,7 +121,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch and the final test accuracy; write the model file."""
-    from justnumpy import network, train
+    from justnumpy import train
     from justnumpy.errors import JustNumpyError
     from justnumpy.files import modelfile
     from justnumpy.training import callbacks, checkpoint, recipes
@@ -135,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             "to train further"
         )
         return 0
-    net = network
+    net = None  # network.py for the textbook's shape, an mlp.Net for any other (train.net_for)
     if args.network and args.resume:
         raise JustNumpyError(
             "--resume continues a run of justnumpy's own network; --network starts a new run"

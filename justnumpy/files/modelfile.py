@@ -1,10 +1,13 @@
-"""Model files: one `.npz` holding W1 b1 W2 b2, a JSON `meta` entry, and any training state.
+"""Model files: one `.npz` holding W1 b1 ... WL bL, a JSON `meta` entry, and any training state.
 
 The format is plain NumPy arrays, readable anywhere with `np.load(path, allow_pickle=False)`:
 
-    W1 (784, H)  b1 (H,)  W2 (H, 10)  b2 (10,)   float32 weights
+    W1 (784, n_1)  b1 (n_1,)  ...  WL (n_{L−1}, 10)  bL (10,)
+                                                float32 weights, L layers (L = 2: W1 b1 W2 b2)
     meta                                        0-d unicode array holding a JSON object:
-                                                format_version, dataset, config, history, ...
+                                                format_version, dataset, sizes, activation, loss,
+                                                config, history, ... (files without sizes,
+                                                activation and loss are ReLU and cross-entropy)
     opt_<name>                                  optimizer state (momentum/Adam buffers), if saved
     novelty_mean (10, 784)  novelty_basis (10, 784, K)
                                                 the "not a digit" detector (novelty.py), if fitted;
@@ -32,9 +35,11 @@ import numpy as np
 
 from justnumpy.data import DATASETS
 from justnumpy.errors import ModelFileError
+from justnumpy.layers import ACTIVATIONS, LOSSES
 
 FORMAT_VERSION = 2  # 2: momentum stores its velocity v (opt_v_*); 1 kept lr·v, still readable as a model
-PARAM_NAMES = ("W1", "b1", "W2", "b2")
+PARAM_PATTERN = re.compile(r"[Wb][1-9][0-9]*")  # W1 b1 ... WL bL: the parameters, whatever the depth
+MAX_LAYERS = 32  # more weight matrices than this is a damaged or hostile file, not a network
 OPT_PREFIX = "opt_"
 NOVELTY_PREFIX = "novelty_"
 MAX_BYTES = 2**31  # 2 GiB of arrays ≈ 680,000 hidden units; more is a corrupt or hostile file
@@ -49,7 +54,7 @@ def save(
 ) -> None:
     """Write params, `meta` (JSON-able) and `extra` arrays to `path` atomically."""
     path = Path(path)
-    arrays = {name: params[name] for name in PARAM_NAMES}
+    arrays = {name: params[name] for name in params if PARAM_PATTERN.fullmatch(name)}
     arrays.update(extra or {})
     meta = {"format_version": FORMAT_VERSION, **meta}
     arrays["meta"] = np.array(json.dumps(meta))
@@ -165,11 +170,13 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
         raise ModelFileError(f"{path}: not a readable .npz model file ({e})") from None
     except Exception as e:  # a corrupt zip can fail deep inside zipfile/zlib in many ways
         raise ModelFileError(f"{path}: corrupt model file ({type(e).__name__}: {e})") from None
-    missing = [name for name in (*PARAM_NAMES, "meta") if name not in arrays]
+    missing = [name for name in ("W1", "b1", "meta") if name not in arrays]
     if missing:
         raise ModelFileError(f"{path}: missing {', '.join(missing)}; not a justnumpy model file")
     meta = _read_meta(path, arrays.pop("meta"))
-    params = {name: arrays.pop(name) for name in PARAM_NAMES}
+    params = {
+        name: arrays.pop(name) for name in sorted(arrays, key=_layer_order) if PARAM_PATTERN.fullmatch(name)
+    }
     check_params(params, str(path))
     return params, meta, arrays
 
@@ -204,27 +211,43 @@ def _read_meta(path: Path, raw: np.ndarray) -> dict[str, Any]:
     dataset = meta.get("dataset", "mnist")
     if not isinstance(dataset, str) or dataset not in DATASETS:
         raise ModelFileError(f"{path}: 'meta' names an unknown dataset ({meta['dataset']!r})")
+    for key, choices in (("activation", ACTIVATIONS), ("loss", LOSSES)):
+        if meta.get(key, next(iter(choices))) not in choices:
+            raise ModelFileError(f"{path}: 'meta' names an unknown {key} ({meta[key]!r})")
     history = meta.get("history", {})
     if not (isinstance(history, dict) and all(isinstance(v, list) for v in history.values())):
         raise ModelFileError(f"{path}: 'meta' history is not a table of per-epoch lists")
     return meta
 
 
+def _layer_order(name: str) -> tuple[int, str]:
+    """W1 b1 W2 b2 ...: by layer number, then W before b."""
+    return (int(name[1:]), "Wb".index(name[0])) if PARAM_PATTERN.fullmatch(name) else (0, name)
+
+
 def check_params(params: dict[str, np.ndarray], name: str = "model") -> None:
-    """Raise ModelFileError unless params are four finite float arrays of matching shapes."""
-    for key in PARAM_NAMES:
-        a = params[key]
-        if a.dtype not in (np.float32, np.float64):
-            raise ModelFileError(f"{name}: {key} has dtype {a.dtype}, expected float32 or float64")
-    W1 = params["W1"]
-    if W1.ndim != 2 or W1.shape[0] != 784 or W1.shape[1] < 1:
-        raise ModelFileError(f"{name}: W1 has shape {W1.shape}, expected (784, H)")
-    H = W1.shape[1]
-    expected = {"b1": (H,), "W2": (H, 10), "b2": (10,)}
-    for key, shape in expected.items():
-        if params[key].shape != shape:
-            raise ModelFileError(f"{name}: {key} has shape {params[key].shape}, expected {shape}")
-    for key in PARAM_NAMES:
+    """Raise ModelFileError unless params are W1 b1 ... WL bL: finite floats, shapes that chain 784 to 10."""
+    L = sum(1 for key in params if key.startswith("W"))
+    expected = [f"{w}{l}" for l in range(1, L + 1) for w in "Wb"]
+    if not 1 <= L <= MAX_LAYERS or sorted(params, key=_layer_order) != expected:
+        found = " ".join(sorted(params, key=_layer_order))
+        raise ModelFileError(
+            f"{name}: its weights are {found}; expected W1 b1 ... WL bL, 1 to {MAX_LAYERS} layers"
+        )
+    for key in expected:
+        if params[key].dtype not in (np.float32, np.float64):
+            raise ModelFileError(f"{name}: {key} has dtype {params[key].dtype}, expected float32 or float64")
+    n_in = 784  # every layer's inputs are the previous layer's outputs, starting from the pixels
+    for l in range(1, L + 1):
+        W, b = params[f"W{l}"], params[f"b{l}"]
+        n_out = 10 if l == L else (W.shape[1] if W.ndim == 2 else 0)
+        what = "10" if l == L else f"n_{l}"
+        if W.ndim != 2 or W.shape != (n_in, n_out) or n_out < 1:
+            raise ModelFileError(f"{name}: W{l} has shape {W.shape}, expected ({n_in}, {what})")
+        if b.shape != (n_out,):
+            raise ModelFileError(f"{name}: b{l} has shape {b.shape}, expected ({n_out},)")
+        n_in = n_out
+    for key in expected:
         if not np.isfinite(params[key]).all():
             raise ModelFileError(f"{name}: {key} contains NaN or infinite values")
 

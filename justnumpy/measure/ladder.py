@@ -105,7 +105,9 @@ def summary(name: str, config: train.Config, runs: list[tuple[dict, float]]) -> 
     """One rung's entry of ladder.json from its runs: (history, seconds) for seeds 0, 1, ..."""
     val = [history["val_acc"][-1] for history, _ in runs]
     test = [history["test_acc"][-1] for history, _ in runs]
-    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "seed"}
+    # As ladder.json will hold them: the hidden layers as a list, like any JSON reader sees them.
+    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+    del settings["seed"]
     return {
         "name": name,
         "change": recipes.RECIPES[name].change,

@@ -342,7 +342,7 @@ def write_all(
         written["curves"] = draw_curves(history, out / FILES["curves"], params["W1"].shape[1])
     cm = confusion_matrix(y_test, A2.argmax(axis=1), len(names))
     written["confusion"] = draw_confusion(cm, names, out / FILES["confusion"])
-    dead = dead_units(network, params, to_inputs(X_test, dtype=params["W1"].dtype))
+    dead = dead_units(network, params, to_inputs(X_test, dtype=params["W1"].dtype))[0]
     written["hidden"] = draw_hidden_units(params["W1"], out / FILES["hidden"], dead, len(X_test))
     written["mistakes"] = draw_mistakes(
         X_test, y_test, A2, confident_mistakes(A2, y_test), names, out / FILES["mistakes"]

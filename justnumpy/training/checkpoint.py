@@ -18,19 +18,18 @@ import dataclasses
 import signal
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from justnumpy import model
 from justnumpy.errors import JustNumpyError
 from justnumpy.files import modelfile
 from justnumpy.training.config import Config
-
-if TYPE_CHECKING:
-    from justnumpy.train import State
+from justnumpy.training.state import State, new_state
 
 # Settings that fix the network or the data split: a resumed run cannot change them.
-FIXED_ON_RESUME = ("dataset", "hidden", "optimizer", "seed", "validation_fraction")
+FIXED_ON_RESUME = ("dataset", "hidden", "activation", "loss", "optimizer", "seed", "validation_fraction")
 RESUMABLE_FORMAT = 2  # files of format 1 kept a different momentum buffer; they still load as models
 
 
@@ -38,7 +37,9 @@ def save(path: str, config: Config, state: State) -> None:
     """Write the model and all training state to `path` (atomically, see modelfile.save)."""
     meta = {
         "dataset": config.dataset,
-        "hidden": config.hidden,
+        "sizes": list(model.sizes(state.params)),
+        "activation": config.activation,
+        "loss": config.loss,
         "config": dataclasses.asdict(config),
         "epoch": state.epoch,
         "step": state.step,
@@ -59,8 +60,6 @@ def load(path: str, **overrides: Any) -> tuple[Config, State]:
     The settings in FIXED_ON_RESUME cannot change; `epochs` can (a larger total trains further).
     Anything missing, inconsistent or unusable raises JustNumpyError naming the file.
     """
-    from justnumpy.train import new_state  # the loop module builds states; it imports this one
-
     params, meta, extra = modelfile.load(path)
     if meta["format_version"] < RESUMABLE_FORMAT:
         raise JustNumpyError(
@@ -75,19 +74,21 @@ def load(path: str, **overrides: Any) -> tuple[Config, State]:
         if unknown:
             raise ValueError(f"unknown settings {', '.join(sorted(map(str, unknown)))}")
         for k in FIXED_ON_RESUME:
-            if k in overrides and overrides[k] != settings[k]:
+            was = Config(**{k: settings.get(k, getattr(Config, k))})  # JSON's list [256] reads as (256,)
+            if k in overrides and Config(**{k: overrides[k]}) != was:
                 raise JustNumpyError(
                     f"{path}: cannot change {k} when resuming "
-                    f"(the file was trained with {k} = {settings[k]!r})"
+                    f"(the file was trained with {k} = {getattr(was, k)!r})"
                 )
         config = Config(**{**settings, **overrides})
         try:
             config.validate()
         except JustNumpyError as e:
             raise JustNumpyError(f"{path}: cannot resume from this file ({e})") from None
-        if params["W1"].shape[1] != config.hidden:  # checked before new_state allocates anything
+        if model.sizes(params) != config.sizes:  # checked before new_state allocates anything
             raise ValueError(
-                f"W1 has shape {params['W1'].shape} but the settings say hidden = {config.hidden}"
+                f"its weights are {'-'.join(map(str, model.sizes(params)))} but the settings say "
+                f"{'-'.join(map(str, config.sizes))}"
             )
         state = new_state(config)
         for k, p in state.params.items():
