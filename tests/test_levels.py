@@ -18,6 +18,7 @@ from tests.helpers import REPO, fill
 
 SOLUTIONS = {
     "network": REPO / "tests" / "fixtures" / "exercise_solution.py",
+    "layers": REPO / "tests" / "fixtures" / "layers_solution.py",
     "optimizers": REPO / "tests" / "fixtures" / "optimizers_solution.py",
 }
 # What a formula is written with: products, powers, the math's symbols, NumPy's functions, the
@@ -71,9 +72,10 @@ def test_every_level_has_the_templates_signatures_and_only_todo_bodies(kind, lev
     assert {
         name: ast.unparse(node.args) for name, node in skeleton.definitions(written) if hasattr(node, "args")
     } == signatures
+    given = getattr(k.module("levels"), "GIVEN", set())
     for name, node in skeleton.definitions(written):
         assert ast.get_docstring(node), name
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, ast.FunctionDef) and name not in given:
             assert isinstance(node.body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(
                 node.body[-1]
             )

@@ -92,6 +92,7 @@ class Context:
         return self.problem.shapes()
 
 
+REQUIRED = learner.REQUIRED  # the functions a network file defines, and how they are called
 DONE = "Train it: justnumpy train --network {file} --epochs 2"  # the checklist's last line when all pass
 # Where docs/math.md derives what each function of the skeleton computes.
 SECTIONS = {

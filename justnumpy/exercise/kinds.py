@@ -4,7 +4,7 @@ Each exercise is a package of the same few modules: template.py (the file writte
 the skeleton and of the zoo), levels.py (the skeleton's docstrings at levels 2 and 3, and its
 EXERCISE file), checks.py (the steps of `justnumpy check`), zoo.py (files with one classic bug
 each) and bugs.py (the mistakes its check can name). The network's package is justnumpy.exercise
-itself; the optimizers' is justnumpy.exercise.optimizers.
+itself; the others' are justnumpy.exercise.layers and justnumpy.exercise.optimizers.
 """
 
 from __future__ import annotations
@@ -58,7 +58,16 @@ OPTIMIZERS = Kind(
     r"^class (SGD|Momentum|Adam)\b",
     "the optimizers exercise",
 )
-KINDS = {k.name: k for k in (NETWORK, OPTIMIZERS)}
+LAYERS = Kind(
+    "layers",
+    "my_layers.py",
+    "EXERCISE-layers.md",
+    "layer-zoo",
+    "justnumpy.exercise.layers",
+    r"^def (linear_forward|linear_backward)\b",
+    "the layers exercise",
+)
+KINDS = {k.name: k for k in (NETWORK, LAYERS, OPTIMIZERS)}
 
 
 def recognise(path: Path) -> Kind:

@@ -70,7 +70,7 @@ def private_stdout() -> TextIO:
     return os.fdopen(channel, "w", encoding="utf-8")
 
 
-def raised(e: learner.LearnerRaised, ctx: Any, sections: dict[str, str]) -> Failed:
+def raised(e: learner.LearnerRaised, ctx: Any, checks: Any) -> Failed:
     """A step failure for an exception of the learner's code, explained when it is a familiar one."""
     error, where = e.error, e.innermost
     message = str(error)
@@ -79,7 +79,7 @@ def raised(e: learner.LearnerRaised, ctx: Any, sections: dict[str, str]) -> Fail
         return Failed(
             f"{where} is not written yet: it raises NotImplementedError. It is the next one to write.",
             e.frames,
-            section=sections.get(where),
+            section=checks.SECTIONS.get(where),
         )
     if isinstance(error, SystemExit):
         return Failed(
@@ -93,7 +93,7 @@ def raised(e: learner.LearnerRaised, ctx: Any, sections: dict[str, str]) -> Fail
                 f"A matrix product in {where} got two arrays whose shapes do not fit.",
                 ctx.shapes(),
             ],
-            bug="transposed",
+            bug=getattr(checks, "TRANSPOSED", "transposed"),
         )
     if isinstance(error, ValueError) and "could not be broadcast" in message:
         return Failed(
@@ -137,7 +137,7 @@ def run(path: Path, kind: kinds.Kind, emit: Any, captured: Capture) -> None:
         except learner.LearnerError as e:
             result.what, result.details, result.bug = e.summary, e.details, e.bug
         except learner.LearnerRaised as e:
-            f = raised(e, ctx, checks.SECTIONS)
+            f = raised(e, ctx, checks)
             result.what, result.details, result.bug, result.section = f.what, f.details, f.bug, f.section
         except Failed as f:
             result.what, result.details, result.bug, result.section = f.what, f.details, f.bug, f.section

@@ -1,7 +1,8 @@
 """`justnumpy exercise start`: the learner's file with every body to write, and its instructions.
 
 The skeleton is the exercise's template.py with the body of every function and method replaced
-by a TODO; the signatures and the imports stay. Its docstrings depend on the level (levels.py):
+by a TODO, except those its levels.py gives ready-made (GIVEN); the signatures and the imports
+stay. Its docstrings depend on the level (levels.py):
 level 1 keeps the template's (shapes, formulas, the docs/math.md section to read), level 2 has
 names and shapes only, level 3 what each function returns and nothing else.
 """
@@ -43,7 +44,7 @@ def skeleton(kind: Kind = NETWORK, level: int = 1) -> str:
         indent = " " * (node.col_offset + 4)
         if level > 1:
             edits.append((doc.lineno - 1, doc.end_lineno, docstring(levels.DOCS[name][level], indent)))
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, ast.FunctionDef) and name not in getattr(levels, "GIVEN", ()):
             todo = [
                 f"{indent}# TODO: write {name}, then run `justnumpy check {kind.file}`",
                 f'{indent}raise NotImplementedError("{name} is not written yet")',
