@@ -8,6 +8,10 @@ and forward give the right values, and no NaN for logits of ±1e4; loss matches 
 every gradient matches finite differences and the reference in float64 (a mismatch with the
 signature of a classic bug is named: a missing / m, a bias gradient summed over everything, a
 missing ReLU mask, a sign error, ...); backward changes none of its inputs; predict gives labels.
+Layers (linear_forward, relu_backward, ..., as `exercise start --kind layers` writes them): each
+block on its own against justnumpy/layers.py and finite differences, then the stacked network with
+ReLU, sigmoid and tanh against justnumpy/mlp.py (sigmoid's slope from Z, a transposed dW, a
+gradient not passed down, an activation after the last layer, ... are named).
 Optimizers (classes SGD, Momentum, Adam, as `exercise start --kind optimizers` writes them): each
 takes 30 steps next to justnumpy/optim.py's with the same gradients and a learning rate that
 changes every step, and must stay on the same path, updating in place (a velocity reset every
@@ -20,6 +24,7 @@ passes, 1 otherwise. docs/exercise.md explains each step.
 examples:
   justnumpy check my_network.py
   justnumpy check bug-zoo/otter.py --json
+  justnumpy check my_layers.py
   justnumpy check my_optimizers.py
 """
 
@@ -29,16 +34,14 @@ import argparse
 
 from justnumpy.commands.options import positive_float
 
-HELP = "check the network or optimizers you wrote, step by step, and name the bug"
+HELP = "check the network, layers or optimizers you wrote, step by step, and name the bug"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy check`."""
     from justnumpy.exercise.checker import DEFAULT_TIMEOUT
 
-    p.add_argument(
-        "file", metavar="FILE.py", help="your network (init_params, forward, ...) or optimizers (SGD, ...)"
-    )
+    p.add_argument("file", metavar="FILE.py", help="your network, layers or optimizers")
     p.add_argument("--json", action="store_true", help="print the checklist as JSON, for tools")
     p.add_argument(
         "--timeout",

@@ -7,8 +7,10 @@
 
 --level chooses how much the skeleton gives away: 1, the shapes and the formulas; 2, the names
 and shapes only (derive the formulas with docs/math.md); 3, what each function returns and
-nothing else. --kind chooses the exercise: the two-layer network (the default) or the
-optimizers SGD, Momentum and Adam (my_optimizers.py; its zoo goes to optimizer-zoo).
+nothing else. --kind chooses the exercise: the two-layer network (the default), the layers of a
+network of any depth (my_layers.py: linear, ReLU, sigmoid and tanh blocks and the loop that
+stacks them; its zoo goes to layer-zoo) or the optimizers SGD, Momentum and Adam
+(my_optimizers.py; its zoo goes to optimizer-zoo).
 
 Neither ever overwrites a file: if any of the files is there already, nothing is written. Then
 `justnumpy check FILE.py` checks your work step by step (docs/exercise.md).
@@ -16,6 +18,7 @@ Neither ever overwrites a file: if any of the files is there already, nothing is
 examples:
   justnumpy exercise start
   justnumpy exercise start --level 2 ~/backprop
+  justnumpy exercise start --kind layers
   justnumpy exercise start --kind optimizers --level 3
   justnumpy exercise bugs
   justnumpy exercise bugs --kind optimizers
@@ -38,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     start = sub.add_parser(
         "start",
         help="write the file to fill in, and its instructions",
-        description="Write my_network.py (or my_optimizers.py: --kind optimizers), every function "
+        description="Write my_network.py (my_layers.py, my_optimizers.py: --kind), every function "
         "body a TODO, and its instructions into DIR; never overwrites a file.",
     )
     start.add_argument("dir", nargs="?", default=".", metavar="DIR", help="where to write (default: here)")
@@ -56,7 +59,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "BUGS.md, into DIR; never overwrites a file.",
     )
     bugs.add_argument(
-        "dir", nargs="?", default=None, metavar="DIR", help="where to write (default: bug-zoo, optimizer-zoo)"
+        "dir",
+        nargs="?",
+        default=None,
+        metavar="DIR",
+        help="where to write (default: bug-zoo, layer-zoo, optimizer-zoo)",
     )
     for parser in (start, bugs):
         parser.add_argument(

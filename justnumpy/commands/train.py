@@ -154,10 +154,8 @@ def run(args: argparse.Namespace) -> int:
     if args.network:
         from justnumpy.exercise import guarded
 
-        if config.init != "he" or config.init_scale is not None:
-            raise SettingsError(
-                f"{args.network} draws its own starting weights: leave --init and --init-scale out"
-            )
+        if config.init != "he":
+            raise SettingsError(f"{args.network} draws its own starting weights: leave --init out")
         with their_code(args.network):
             net = guarded.load_network(args.network, config.hidden, config.activation, config.loss)
             wrong = gradients_wrong(net, config)

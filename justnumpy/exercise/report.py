@@ -125,7 +125,10 @@ class Report:
 def _explain(s: StepResult) -> list[str]:
     """The indented lines under a failed step: what, the facts, the named bug and why, where to read."""
     pad = " " * 6
-    out = [pad + s.what, *(pad + line for line in s.details)]
+    out = [pad + s.what]
+    for line in s.details:  # a sentence is wrapped; a table, a traceback (indented) stays as it is
+        wrap = len(line) > WIDTH and not line.startswith(" ")
+        out += textwrap.wrap(line, WIDTH, initial_indent=pad, subsequent_indent=pad) if wrap else [pad + line]
     if s.bug:
         bug = find_bug(s.bug)
         out.append("")

@@ -150,16 +150,16 @@ def step_linear(ctx: Any) -> str:
 # Each activation: its name, and the classic mistakes of its backward as (bug, what dZ then is, dZ).
 MISTAKES: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], list[tuple[str, str, np.ndarray]]]] = {
     "relu": lambda Z, A, G: [
-        ("missing-relu-mask", "dZ = dA: no mask at all", G),
-        ("relu-mask-from-dA", "dZ = dA ⊙ [dA > 0]: the mask of dA's sign", G * (G > 0)),
+        ("missing-relu-mask", "dA: no mask at all", G),
+        ("relu-mask-from-dA", "dA ⊙ [dA > 0]: the mask of dA's sign", G * (G > 0)),
     ],
     "sigmoid": lambda Z, A, G: [
-        ("sigmoid-slope-from-Z", "dZ = dA ⊙ Z ⊙ (1 − Z)", G * Z * (1 - Z)),
-        ("sigmoid-slope-sigma", "dZ = dA ⊙ σ(Z)", G * A),
+        ("sigmoid-slope-from-Z", "dA ⊙ Z ⊙ (1 − Z)", G * Z * (1 - Z)),
+        ("sigmoid-slope-sigma", "dA ⊙ σ(Z)", G * A),
     ],
     "tanh": lambda Z, A, G: [
-        ("tanh-slope-from-Z", "dZ = dA ⊙ (1 − Z²)", G * (1 - Z * Z)),
-        ("tanh-slope-no-square", "dZ = dA ⊙ (1 − tanh(Z))", G * (1 - A)),
+        ("tanh-slope-from-Z", "dA ⊙ (1 − Z²)", G * (1 - Z * Z)),
+        ("tanh-slope-no-square", "dA ⊙ (1 − tanh(Z))", G * (1 - A)),
     ],
 }
 
