@@ -64,10 +64,10 @@ It must give no NaN or inf, even for scores of ±10,000 (docs/math.md#softmax)."
     "forward": {
         2: """Run a batch X (m, 784) through the network; return what backward needs.
 
-        Z1    (m, H)    the hidden layer's weighted sums
-        A1    (m, H)    its ReLU outputs
-        Z2    (m, 10)   one score per class
-        A2    (m, 10)   the probabilities of the classes
+    Z1    (m, H)    the hidden layer's weighted sums
+    A1    (m, H)    its ReLU outputs
+    Z2    (m, 10)   one score per class
+    A2    (m, 10)   the probabilities of the classes
 
 Return the dict {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2} (docs/math.md#forward-pass).
 Keep the dtype of the inputs: the check runs in float64, training in float32.""",
@@ -83,13 +83,13 @@ A2 (m, 10) holds probabilities, y (m,) the integer labels 0..9.""",
         2: """The gradient of `loss` with respect to every parameter, by the chain rule.
 
 On the way down:
-        dZ2   (m, 10)    docs/math.md#output-gradient
-        dW2   (H, 10)
-        db2   (10,)      docs/math.md#why-db-sums-over-rows
-        dA1   (m, H)
-        dZ1   (m, H)
-        dW1   (784, H)
-        db1   (H,)
+    dZ2   (m, 10)    docs/math.md#output-gradient
+    dW2   (H, 10)
+    db2   (10,)      docs/math.md#why-db-sums-over-rows
+    dA1   (m, H)
+    dZ1   (m, H)
+    dW1   (784, H)
+    db1   (H,)
 
 Return the dict {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}, each shaped like its
 parameter (docs/math.md#backward-pass). Change nothing in params or cache.""",

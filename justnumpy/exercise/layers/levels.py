@@ -45,7 +45,7 @@ with docs/math.md. {_AFTER}
 """''',
 }
 
-_CACHE = "Return (A, cache); the cache is whatever your backward will need."
+_CACHE = "\n\nReturn (A, cache); the cache is whatever your backward will need."
 DOCS = {
     "linear_forward": {
         2: """One layer's weighted sums Z (m, n_out).
@@ -57,25 +57,25 @@ Return (Z, cache); the cache is whatever linear_backward will need (docs/math.md
     "linear_backward": {
         2: """From dZ (m, n_out) and the cache, return (dA, dW, db):
 
-        dA   (m, n_in)       handed down to the layer below
-        dW   (n_in, n_out)
-        db   (n_out,)        docs/math.md#why-db-sums-over-rows""",
+    dA   (m, n_in)       handed down to the layer below
+    dW   (n_in, n_out)
+    db   (n_out,)        docs/math.md#why-db-sums-over-rows""",
         3: "The gradients for the layer's inputs, weights and biases: (dA, dW, db).",
     },
-    "relu_forward": {2: "ReLU of Z (m, n), element by element: A (m, n). " + _CACHE, 3: "ReLU: (A, cache)."},
+    "relu_forward": {2: "ReLU of Z (m, n), element by element: A (m, n)." + _CACHE, 3: "ReLU: (A, cache)."},
     "relu_backward": {
         2: "dZ (m, n) from dA (m, n) and the cache, through ReLU's slope (docs/math.md#any-depth).",
         3: "The gradient for ReLU's input.",
     },
     "sigmoid_forward": {
-        2: "The sigmoid of Z (m, n), element by element: A (m, n), never NaN, even for Z = ±800. " + _CACHE,
+        2: "The sigmoid of Z (m, n), element by element: A (m, n), never NaN, even for Z = ±800." + _CACHE,
         3: "The sigmoid: (A, cache).",
     },
     "sigmoid_backward": {
         2: "dZ (m, n) from dA (m, n) and the cache, through the sigmoid's slope (docs/math.md#any-depth).",
         3: "The gradient for the sigmoid's input.",
     },
-    "tanh_forward": {2: "tanh of Z (m, n), element by element: A (m, n). " + _CACHE, 3: "tanh: (A, cache)."},
+    "tanh_forward": {2: "tanh of Z (m, n), element by element: A (m, n)." + _CACHE, 3: "tanh: (A, cache)."},
     "tanh_backward": {
         2: "dZ (m, n) from dA (m, n) and the cache, through tanh's slope (docs/math.md#any-depth).",
         3: "The gradient for tanh's input.",
@@ -83,8 +83,8 @@ Return (Z, cache); the cache is whatever linear_backward will need (docs/math.md
     "init_params": {
         2: """Random weights and zero biases for every layer, float32: for sizes (n_0, n_1, ..., n_L),
 
-        "Wl"  (n_(l-1), n_l)
-        "bl"  (n_l,)
+    "Wl"  (n_(l-1), n_l)
+    "bl"  (n_l,)
 How large should the random weights be? docs/math.md#he-initialisation. The same seed must give
 the same weights.""",
         3: "The starting weights and biases of every layer: a dict W1, b1, ..., WL, bL of float32 arrays.",

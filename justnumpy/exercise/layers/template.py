@@ -12,8 +12,6 @@ import numpy as np
 
 from justnumpy.layers import cross_entropy, cross_entropy_backward, softmax
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
-
 
 def linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
     """One layer's weighted sums: Z = A·W + b, shape (m, n_out), and the cache its backward needs.
