@@ -93,7 +93,7 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
 
 def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it(mnist_raw):
     client = app_with(mnist_raw).test_client()
-    # With augmentation: the stop also ends the helper process that distorts the images.
+    # With augmentation: the stop also ends the thread that distorts the next images.
     settings = {"hidden": 32, "epochs": 20, "train_images": 10_000, "augment": True}
     r = client.post("/api/train", json=settings)
     assert r.status_code == 202 and r.get_json()["settings"]["train_images"] == 10_000
