@@ -7,7 +7,11 @@ import gc
 import http.client
 import itertools
 import json
+import os
 import re
+import select
+import subprocess
+import sys
 import weakref
 from urllib.parse import urlsplit
 
@@ -17,6 +21,7 @@ from justnumpy import data, network, web
 from justnumpy.web import guard
 from justnumpy.web.train_routes import resume_at
 from tests.digit.digit_helpers import SEVEN, draw_strokes, encode, served
+from tests.helpers import REPO
 
 SETTINGS = {"hidden": 8, "epochs": 2, "seed": 1}  # 600 tiny images: a run of a moment
 
@@ -294,3 +299,46 @@ def test_a_finished_run_keeps_its_summary_and_model_only(app):
     stream(client)
     gc.collect()
     assert gone() is None  # the first run went with the model it made
+
+
+# ---- --host ----------------------------------------------------------------------------------------
+
+
+def serve(model, host: str) -> tuple[str, str]:
+    """Start `justnumpy serve` on `host`, ask it for the model under a rebinding name and under its
+    address, stop it; its first line, the two statuses, and everything it wrote to stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "justnumpy", "serve", str(model), "--host", host, "--port", "0"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        line = proc.stdout.readline() if ready else ""
+        port = int(re.search(r":(\d+)/", line)[1])
+        statuses = []
+        for name in ("evil.example", "127.0.0.1"):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/api/model", headers={"Host": f"{name}:{port}"})
+            statuses.append(connection.getresponse().status)
+            connection.close()
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    warnings = "".join(line + "\n" for line in stderr.splitlines() if "GET /api/model HTTP" not in line)
+    return f"{line.strip()} {statuses}", warnings
+
+
+def test_serve_warns_when_the_page_is_reachable_from_other_machines(random_model):
+    line, warnings = serve(random_model, "0.0.0.0")
+    port = re.search(r":(\d+)/", line)[1]
+    assert line == f"serving {random_model} on http://0.0.0.0:{port}/  (Ctrl-C to stop) [421, 200]"
+    assert warnings == (
+        f"justnumpy: warning: listening on 0.0.0.0:{port}, not only on this machine: anyone who can reach "
+        "it can draw, start and stop trainings on this machine and download the served model, with no "
+        'password and no encryption (docs/your-digit.md, "Sharing the page")\n'
+    )
+    line, warnings = serve(random_model, "127.0.0.1")
+    assert line.endswith("(Ctrl-C to stop) [421, 200]") and warnings == ""
