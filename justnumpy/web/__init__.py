@@ -19,6 +19,8 @@ trainer.py). The model both read and replace is served.py's.
 The page only draws; the image goes through images.preprocess and network.forward in Python,
 exactly as `justnumpy predict` does, so what the page shows is what the command line computes.
 The Train view's routes (POST /api/train, GET /api/train/events, ...) are listed in train_routes.py.
+Every request passes guard.py first: the page's own origin and host only, each POST with its
+route's content type (image/png above, application/json everywhere else).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
     GET  /api/train/events   Server-Sent Events of the latest run, from its first event (or after the
                              Last-Event-ID the browser sends when it reconnects); the stream ends after
                              the event with "done": true. 404 "no_training" before any run.
-    POST /api/train/stop     202 {"stopping": true}; 409 "not_running" when nothing runs
+    POST /api/train/stop     {} as JSON → 202 {"stopping": true}; 409 "not_running" when nothing runs
     GET  /api/model/download the served model as a .npz model file
 
 When a run ends (finished or stopped), its weights and their not-a-digit detector become the
