@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -118,28 +119,32 @@ def test_plot_command_and_train_plots(cli, saved_model, tmp_path):
 
 
 def run_in_terminal(*args: str) -> str:
-    """Run `python -m justnumpy ARGS` attached to a pseudo-terminal; return everything it wrote."""
-    import pty
+    """Run `python -m justnumpy ARGS` attached to a pseudo-terminal; return everything it wrote.
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: a 100-column terminal, every progress update drawn
-        import fcntl
-        import struct
-        import termios
+    A subprocess on a pty from os.openpty, not pty.fork: forking a process that runs threads (the
+    test session may) can deadlock the child, and Python 3.12+ warns about it.
+    """
+    import fcntl
+    import struct
+    import termios
 
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        env = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_MININTERVAL": "0"}
-        os.execve(sys.executable, [sys.executable, "-m", "justnumpy", *args], env)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
+    terminal, child_end = os.openpty()
+    fcntl.ioctl(child_end, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # 100 columns
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_MININTERVAL": "0"}  # every update drawn
+    command = [sys.executable, "-m", "justnumpy", *args]
+    ends = {"stdin": child_end, "stdout": child_end, "stderr": child_end}
+    with subprocess.Popen(command, env=env, start_new_session=True, **ends):  # waits for it at the end
+        os.close(child_end)  # the child holds it now: reading ends when the child closes it
+        out = b""
+        while True:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+    os.close(terminal)
     return out.decode(errors="replace")
 
 

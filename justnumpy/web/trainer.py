@@ -14,7 +14,8 @@ event is one JSON object, streamed as Server-Sent Events by GET /api/train/event
                         every training image of the epoch
     hints               the training doctor's new hints (training/doctor.py)
     tiles               batch and epoch: the input weights W1[:, j] of the first TILES units as
-                        a PNG data URL, 28×28 tiles (red +, blue −, each tile scaled to its own max)
+                        a PNG data URL, 28×28 tiles (red +, blue −, each tile scaled to its own max);
+                        the run keeps them on its newest such event only, so its events stay small
     done                true on the last event: "end", with "reason" (done, stopped, early stop,
                         diverged, failed), "error" when it failed, and "model" (GET /api/model)
 
@@ -174,6 +175,11 @@ class Run:
     def _publish(self, event: dict[str, Any]) -> None:
         with self.changed:
             if "tiles" in event:
+                if (
+                    self.latest_tiles >= 0
+                ):  # only the newest tiles are kept: a page catching up needs no others
+                    older = self.events[self.latest_tiles]  # replaced, not changed: a reader may hold it
+                    self.events[self.latest_tiles] = {k: v for k, v in older.items() if k != "tiles"}
                 self.latest_tiles = len(self.events)
             self.events.append({"done": False, **event})
             self.changed.notify_all()
@@ -197,6 +203,7 @@ class Run:
             end.update(self.on_end(self))
         except Exception:
             log.exception("could not serve the trained model")
+        self.raw = self.probe = None  # what is left is the summary (events) and the model (state)
         with self.changed:
             self.events.append({**end, "done": True})
             self.finished = True

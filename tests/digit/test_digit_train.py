@@ -110,14 +110,14 @@ def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it
     answer = client.post("/api/predict", data=drawing, headers={"Content-Type": "image/png"})
     assert answer.status_code == 200 and len(answer.get_json()["hidden"]) == 8  # the old model, still served
     assert client.get("/api/train").get_json()["running"] is True
-    assert client.post("/api/train/stop").status_code == 202
+    assert client.post("/api/train/stop", json={}).status_code == 202
     seen += [e for _, e in stream]
     end = seen[-1]
     assert end["kind"] == "end" and end["done"] and end["reason"] == "stopped" and end["served"] is True
     assert end["epoch"] < 20 and sum(e["kind"] == "epoch" for e in seen) == end["epoch"]
     assert client.get("/api/model").get_json()["hidden"] == 32  # what it had learned is served
     assert client.get("/api/train").get_json()["running"] is False
-    again = client.post("/api/train/stop")
+    again = client.post("/api/train/stop", json={})
     assert again.status_code == 409 and again.get_json()["code"] == "not_running"
 
 
