@@ -25,19 +25,16 @@ Settings, the JSON of POST /api/train (`parse_settings`): hidden, lr, epochs, op
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from justnumpy import network, optim, train
 from justnumpy.errors import JustNumpyError
+from justnumpy.see.mosaic import tiles_png
 from justnumpy.training.batches import split
 
 MAX_HIDDEN = 1024  # the page's limits: runs small enough to sit and watch (the command line takes more)
@@ -56,7 +53,6 @@ SETTINGS = {  # name → (type, default): the command line's defaults (Config), 
     "seed": (int, DEFAULTS.seed),
     "train_images": (int, None),
 }
-BLUE, RED = np.array([0.16, 0.47, 1.0]), np.array([1.0, 0.2, 0.16])  # − and +, as in `justnumpy plot`
 log = logging.getLogger(__name__)
 
 
@@ -111,24 +107,6 @@ def subset(raw: tuple[np.ndarray, ...], n: int | None, seed: int) -> tuple[np.nd
         return raw
     rows = np.sort(np.random.default_rng([seed, 4]).permutation(len(X_train))[:n])
     return X_train[rows], y_train[rows], X_test, y_test
-
-
-def tiles_png(W1: np.ndarray, count: int = TILES) -> str:
-    """The input weights of the first `count` hidden units as a mosaic of 28×28 tiles, a PNG data URL."""
-    count = min(count, W1.shape[1])
-    cols = math.ceil(math.sqrt(count))
-    rows, side, gap = math.ceil(count / cols), 28, 2
-    mosaic = np.full((rows * (side + gap) - gap, cols * (side + gap) - gap, 3), 255, dtype=np.uint8)
-    for j in range(count):
-        w = W1[:, j].reshape(side, side).astype(np.float32)
-        w = w / (np.abs(w).max() or 1)  # each tile on its own scale: the pattern, not the size
-        positive, negative = np.clip(w, 0, 1)[..., None], np.clip(-w, 0, 1)[..., None]
-        rgb = positive * RED + negative * BLUE  # (28, 28, 3): red where ink pushes the unit up, blue down
-        top, left = (j // cols) * (side + gap), (j % cols) * (side + gap)
-        mosaic[top : top + side, left : left + side] = (rgb * 255).round().astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(mosaic).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 class Run:
@@ -227,7 +205,7 @@ class Run:
         elif kind == "epoch":
             keep = ("epoch", "epochs", "loss", "train_acc", "val_acc", "test_acc", "dead_units", "hints")
             where = {"batch": self.batches, "batches": self.batches}  # the epoch's last batch
-            tiles = tiles_png(self.state.params["W1"])
+            tiles = tiles_png(self.state.params["W1"], TILES)
             self._publish({"kind": "epoch", **{k: event[k] for k in keep}, **where, "tiles": tiles})
         elif kind == "end":
             self.reason = event["reason"]
@@ -250,7 +228,7 @@ class Run:
             "val_acc": val_acc,
             "dead_units": None if A1 is None else int((A1.max(axis=0) <= 0).sum()),
             "hints": hints,
-            "tiles": tiles_png(self.state.params["W1"]),
+            "tiles": tiles_png(self.state.params["W1"], TILES),
         }
 
 
