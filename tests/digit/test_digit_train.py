@@ -53,7 +53,8 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     settings = {"hidden": 16, "epochs": 2, "lr": 0.1, "optimizer": "adam", "seed": 3, "augment": False}
     r = client.post("/api/train", json=settings)
     assert r.status_code == 202, r.get_json()
-    assert r.get_json()["settings"] == {**settings, "augment": "none", "train_images": 600}
+    defaults = {"activation": "relu", "loss": "cross-entropy", "augment": "none", "train_images": 600}
+    assert r.get_json()["settings"] == {**settings, **defaults, "hidden": [16]}  # one number: one layer
     stream = list(events(client))
     ids, kinds = [i for i, _ in stream], [e["kind"] for _, e in stream]
     assert ids == list(range(len(stream)))
@@ -63,6 +64,7 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     for e in updates:
         assert EVENT_FIELDS <= set(e) and e["done"] is False and e["epochs"] == 2
         assert 0 <= e["dead_units"] <= 16 and 0 <= e["train_acc"] <= 1 and np.isfinite(e["loss"])
+        assert e["dead_per_layer"] == [e["dead_units"]]
         if "tiles" in e:  # a reader that falls behind gets only the newest tiles; the last update has them
             assert decode(e["tiles"]).shape == (4 * 30 - 2, 4 * 30 - 2, 3)  # 16 units: 4 × 4 tiles + gaps
     assert "tiles" in updates[-1]
@@ -71,12 +73,13 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     end = stream[-1][1]
     assert end["done"] is True and end["reason"] == "done" and end["served"] is True
     assert end["model"] == client.get("/api/model").get_json()
-    assert end["model"]["source"] == "trained on this page" and end["model"]["hidden"] == 16
+    assert end["model"]["source"] == "trained on this page" and end["model"]["hidden"] == [16]
+    assert end["model"]["sizes"] == [784, 16, 10] and end["model"]["name"].startswith("784-16-10, 2 epochs")
     # The last epoch's tiles are the final weights W1[:, j]: red where positive, blue where negative.
     download = tmp_path / "trained.npz"
     download.write_bytes(client.get("/api/model/download").data)
     config, state = checkpoint.load(str(download))  # a finished run downloads as a resumable checkpoint
-    assert config.hidden == 16 and config.optimizer == "adam" and state.epoch == 2
+    assert config.hidden == (16,) and config.optimizer == "adam" and state.epoch == 2
     tiles = decode(updates[-1]["tiles"]).astype(int)
     w = state.params["W1"][:, 0].reshape(28, 28)
     strong = np.abs(w) > 0.5 * np.abs(w).max()
@@ -108,14 +111,14 @@ def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it
     assert busy.status_code == 409 and busy.get_json()["code"] == "busy"
     drawing = encode(draw_strokes(SEVEN))
     answer = client.post("/api/predict", data=drawing, headers={"Content-Type": "image/png"})
-    assert answer.status_code == 200 and len(answer.get_json()["hidden"]) == 8  # the old model, still served
+    assert answer.status_code == 200 and [len(h) for h in answer.get_json()["hidden"]] == [8]  # the old model
     assert client.get("/api/train").get_json()["running"] is True
     assert client.post("/api/train/stop").status_code == 202
     seen += [e for _, e in stream]
     end = seen[-1]
     assert end["kind"] == "end" and end["done"] and end["reason"] == "stopped" and end["served"] is True
     assert end["epoch"] < 20 and sum(e["kind"] == "epoch" for e in seen) == end["epoch"]
-    assert client.get("/api/model").get_json()["hidden"] == 32  # what it had learned is served
+    assert client.get("/api/model").get_json()["hidden"] == [32]  # what it had learned is served
     assert client.get("/api/train").get_json()["running"] is False
     again = client.post("/api/train/stop")
     assert again.status_code == 409 and again.get_json()["code"] == "not_running"
