@@ -14,8 +14,10 @@ from PIL import Image
 from justnumpy import data, layers, mlp, model, network, train, web
 from justnumpy.files import images, modelfile
 from justnumpy.training import checkpoint
+from justnumpy.training.config import MAX_HIDDEN_LAYERS
 from justnumpy.web import trainer
 from tests.digit.digit_helpers import SEVEN, draw_strokes, encode
+from tests.helpers import REPO
 
 # what every batch and epoch event carries: the numbers a page plots, and where the run is
 EVENT_FIELDS = {"kind", "epoch", "epochs", "batch", "batches", "loss", "train_acc", "val_acc", "dead_units"}
@@ -133,6 +135,13 @@ def test_a_deep_run_counts_dead_units_per_layer_and_serves_its_own_net(tiny_data
     for l, shown in enumerate(answer["hidden"], 1):
         np.testing.assert_allclose(shown, cache[f"A{l}"][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(answer["probabilities"], cache["A3"][0], rtol=1e-5, atol=1e-6)
+
+
+def test_the_docs_state_the_pages_limits():
+    said = " ".join((REPO / "docs" / "your-digit.md").read_text().split())
+    per_layer, in_all = trainer.MAX_HIDDEN, trainer.MAX_HIDDEN_UNITS
+    limits = f"up to {MAX_HIDDEN_LAYERS} layers, {per_layer} units in a layer and {in_all} in all"
+    assert limits in said and f"epochs (up to {trainer.MAX_EPOCHS})" in said
 
 
 def test_the_form_offers_every_activation_and_loss():
