@@ -109,6 +109,20 @@ def test_train_two_hidden_layers_then_the_draw_view_shows_both(page):
     page.screenshot(path=str(ARTIFACTS / "draw-two-hidden-layers.png"), full_page=True)
 
 
+def test_nonsense_layers_are_refused_with_the_reason(browser, server_url):
+    """The 422 reaches the learner as the server's reason (its own page: Chromium logs a 4xx as an error)."""
+    page = browser.new_page()
+    page.goto(server_url)
+    page.click("#tab-train")
+    page.fill("input[name=hidden]", "64, 0")
+    page.click("#train-start")
+    page.wait_for_function("document.body.dataset.training === 'error'", timeout=20_000)
+    said = page.locator("#train-status").text_content()
+    assert re.fullmatch(r"Cannot start: each hidden layer must have 1 to \d+ units, got 64,0", said)
+    assert page.locator("#train-start").is_enabled()
+    page.close()
+
+
 def test_stop_a_run(page):
     start(page, hidden="32", epochs=20)
     page.wait_for_function(f"{LOSS_POINTS}.length > 0", timeout=60_000)
