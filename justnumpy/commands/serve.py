@@ -1,12 +1,13 @@
 """Open a local web page where you draw a digit and watch the network read it, or train a new one.
 
 Draw: the page shows your drawing prepared the way MNIST was, step by step, the ten
-probabilities, the activations of the hidden layer, and whether the drawing looks like a digit at
+probabilities, the activations of each hidden layer, and whether the drawing looks like a digit at
 all; "teach it" shows one backward pass and one gradient step on your drawing. Train: choose the
-settings, start, and watch the loss, the accuracies and the hidden units' weights change while
-the same loop as `justnumpy train` runs here; the Draw view then reads with the new network, and
-you can download it as a model file. Training reads MNIST as `justnumpy train` does (--data-dir,
-$JUSTNUMPY_DATA, or the download cache); it is loaded at the first training.
+settings (the hidden layers, the activation and the loss among them), start, and watch the loss,
+the accuracies and the hidden units' weights change while the same loop as `justnumpy train` runs
+here; the Draw view then reads with the new network, and you can download it as a model file.
+Training reads MNIST as `justnumpy train` does (--data-dir, $JUSTNUMPY_DATA, or the download
+cache); it is loaded at the first training. The model file may be of any depth.
 
 The server is Flask's built-in (werkzeug) development server: fine for one person on this machine,
 not for the internet. It listens on 127.0.0.1 only, unless --host says otherwise; then anyone who
@@ -58,13 +59,13 @@ def run(args: argparse.Namespace) -> int:
 
     from werkzeug.serving import make_server
 
+    from justnumpy import model as models
     from justnumpy import web
     from justnumpy.errors import JustNumpyError
-    from justnumpy.files import modelfile
     from justnumpy.web import guard
 
-    params, meta, extra = modelfile.load(args.model)
-    model = web.model_from_file(params, meta, extra, Path(args.model).name)
+    net, params, meta, extra = models.load(args.model)  # any depth; the net its meta names
+    model = web.model_from_file(params, meta, extra, Path(args.model).name, net)
     app = web.create_app(model, training_data=lambda: load_data("mnist", args), host=args.host)
     # Bind the socket ourselves: werkzeug would print its own message and exit on a taken port.
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET

@@ -1,6 +1,7 @@
 """The Train view's HTTP API (the events themselves are described in trainer.py):
 
-    GET  /api/train          {"running", "defaults", "optimizers", "max_hidden", "max_epochs", ...}
+    GET  /api/train          {"running", "defaults", "optimizers", "activations", "losses", "max_hidden",
+                             "max_hidden_units", "max_hidden_layers", "max_epochs", ...}
     POST /api/train          JSON settings → 202 {"started": true, "settings"}; a second training while one
                              runs → 409 "busy"; bad JSON → 400; settings out of range → 422 "bad_settings";
                              no MNIST on this machine → 503 "no_data"
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 from flask import Flask, Response, jsonify, request
 
-from justnumpy import data, network, train
+from justnumpy import data, train
 from justnumpy.errors import JustNumpyError
 from justnumpy.web import trainer
 from justnumpy.web.served import Model, Served, write_model
@@ -49,11 +50,11 @@ def add_training_routes(
         if state.step == 0 or run.reason in ("diverged", "failed"):
             return {"model": served.model.describe(), "served": False}
         X_test, y_test = data.to_inputs(run.raw[2]), run.raw[3]
-        accuracy = train.accuracy(network, state.params, X_test, y_test)  # of the weights as they are now
+        accuracy = train.accuracy(run.net, state.params, X_test, y_test)  # of the weights as they are now
         epochs = f"{state.epoch} epoch{'s' * (state.epoch != 1)}" + (" and a part" if state.batch else "")
-        name = f"784-{run.config.hidden}-10, {epochs}"
+        name = f"{'-'.join(map(str, run.config.sizes))}, {epochs}"
         source, lr = "trained on this page", run.config.lr
-        model = Model(state.params, state.detector, name, source, accuracy, lr, run=run)
+        model = Model(state.params, state.detector, name, source, accuracy, lr, run=run, net=run.net)
         served.swap(model)
         return {"model": model.describe(), "served": True, "test_acc": accuracy}
 
@@ -86,7 +87,7 @@ def add_training_routes(
             run = trainer.Run(config, cached[0], n_images, finish)
             runs[:] = [run]  # a finished run lives on only in the model it made, if that is served
             run.start()
-        chosen = ("hidden", "lr", "epochs", "optimizer", "augment", "seed")
+        chosen = ("hidden", "activation", "loss", "lr", "epochs", "optimizer", "augment", "seed")
         settings = {**{k: getattr(config, k) for k in chosen}, "train_images": len(run.raw[1])}
         return jsonify({"started": True, "settings": settings}), 202
 
@@ -122,7 +123,7 @@ def add_training_routes(
     @app.get("/api/model/download")
     def download_model():
         model = served.model
-        name = f"justnumpy-784-{model.params['W1'].shape[1]}-10.npz"
+        name = f"justnumpy-{'-'.join(map(str, model.sizes))}.npz"
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             write_model(path, model)

@@ -30,7 +30,10 @@ def test_draw_a_seven_see_the_answer(page):
     assert len(p) == 10 and sum(p) == pytest.approx(1, abs=0.01) and max(p) == p[7] > 0.5
     assert page.locator("#bars li.top").get_attribute("data-digit") == "7"
     assert re.fullmatch(r"\d+\.\d% sure it is a 7", page.locator("#confidence").text_content())
-    assert re.fullmatch(r"\d+ of 256 units active", page.locator("#hidden-count").text_content())
+    assert page.locator("#hidden-title").text_content() == "Hidden layer"
+    assert re.fullmatch(
+        r"Layer 1: \d+ of 256 units active", page.locator("#hidden-layers figcaption").text_content()
+    )
     # the 28×28 the network saw is painted: bright ink on black, like MNIST
     ink = page.evaluate("""() => {
         const c = document.getElementById('input'), d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
