@@ -30,6 +30,7 @@ STARTS = {"He": {"init": "he"}, "Xavier": {"init": "xavier"}, "0.01": {"init_sca
 LR = 0.05  # at the default 0.2, ReLU networks of depth 8 diverge within the first epoch
 PROBE_IMAGES = 1_000  # held-out images the gradients are measured on, the same at every step
 PROBES = 15  # steps at which the gradients are measured, log-spaced over the epoch
+NORM = r"$\Vert dW_l \Vert$"  # ‖dW_l‖ as the figures write it
 
 
 def settings(depth: int, activation: str, start: str, seed: int = 0) -> train.Config:
@@ -79,7 +80,8 @@ def run(raw: Raw, quick: bool = False, log=print) -> dict[str, Any]:
         "quick": quick,
         "settings": {"width": WIDTH, "lr": LR, "probe_images": PROBE_IMAGES, "train_images": len(raw[1])},
         "runs": runs,
-        "seconds": time.perf_counter() - start,
+        "seconds": time.perf_counter() - start,  # wall clock
+        "cpu_seconds": sum(r["cpu_seconds"] for r in runs),  # of the training runs
     }
 
 
@@ -163,7 +165,7 @@ def at_start(results: dict[str, Any], path: Path) -> Path:
     """Each layer's ‖dW_l‖ at the start, one line per depth, one panel per activation and start."""
     from justnumpy.see import figures
 
-    fig, axes = grid("the size of each layer's gradient at the start, ‖dW_l‖ (log scale)")
+    fig, axes = grid(f"the size of each layer's gradient at the start, {NORM} (log scale)")
     for i, a in enumerate(ACTIVATIONS):
         for j, s in enumerate(STARTS):
             for d in DEPTHS:
@@ -172,7 +174,7 @@ def at_start(results: dict[str, Any], path: Path) -> Path:
     for ax in axes[-1]:
         ax.set_xlabel("layer l (1 = next to the pixels)")
     for row in axes:
-        row[0].set_ylabel("‖dW_l‖")
+        row[0].set_ylabel(NORM)
     axes[0][0].legend(fontsize=8)
     return figures.save(fig, path, dpi=90)
 
@@ -184,7 +186,7 @@ def over_epoch(results: dict[str, Any], path: Path) -> Path:
     from justnumpy.see import figures
 
     deepest = max(DEPTHS)
-    fig, axes = grid(f"depth {deepest}: each layer's ‖dW_l‖ through the first epoch (log scales)")
+    fig, axes = grid(f"depth {deepest}: each layer's {NORM} through the first epoch (log scales)")
     colours = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, deepest))
     for i, a in enumerate(ACTIVATIONS):
         for j, s in enumerate(STARTS):
@@ -197,6 +199,6 @@ def over_epoch(results: dict[str, Any], path: Path) -> Path:
     for ax in axes[-1]:
         ax.set_xlabel("optimizer steps")
     for row in axes:
-        row[0].set_ylabel("‖dW_l‖")
-    axes[0][-1].legend(fontsize=7, ncol=2)
+        row[0].set_ylabel(NORM)
+    axes[0][0].legend(fontsize=7, ncol=2, loc="lower left")
     return figures.save(fig, path, dpi=90)
