@@ -30,6 +30,7 @@ COMMANDS = [
     "serve",
     "bench",
     "ladder",
+    "why",
     "exercise",
     "check",
 ]
