@@ -55,27 +55,6 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
     )
 
 
-def process_state(pid: int) -> tuple[str, int] | None:
-    """(state letter, parent's pid) of a process, from Linux's /proc; None if there is no such process."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # after "pid (name)"
-    except FileNotFoundError:
-        return None
-    return fields[0], int(fields[1])
-
-
-def running(pid: int) -> bool:
-    """Whether process pid exists and is not a zombie (an ended process nobody has waited for yet)."""
-    state = process_state(pid)
-    return state is not None and state[0] != "Z"
-
-
-def children(pid: int) -> list[int]:
-    """The running processes whose parent is pid."""
-    states = {int(p.name): process_state(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
-    return [child for child, state in states.items() if state and state[1] == pid and state[0] != "Z"]
-
-
 def fill(skeleton_text: str, solution_text: str) -> str:
     """A skeleton of `justnumpy exercise start` with each TODO body replaced by the solution's body.
 

@@ -30,6 +30,7 @@ COMMANDS = [
     "serve",
     "bench",
     "ladder",
+    "why",
     "exercise",
     "check",
 ]
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"justnumpy: error: {e}\n")
         return 1
     except KeyboardInterrupt as e:  # train's message says where it stopped and what was saved
-        sys.stderr.write(f"justnumpy: {e or 'interrupted'}\n")
+        sys.stderr.write(f"justnumpy: {str(e) or 'interrupted'}\n")
         return 130
     except BrokenPipeError:  # e.g. `justnumpy evaluate m.npz | head -1`
         sys.stderr.close()

@@ -189,7 +189,9 @@ def run(args: argparse.Namespace) -> int:
     if args.plots:
         from justnumpy.commands.plot import write_plots
 
-        write_plots(state.params, state.history, raw[2:], config.dataset, args.plots)
+        write_plots(
+            net or train.net_for(config), state.params, state.history, raw[2:], config.dataset, args.plots
+        )
     return 0
 
 
