@@ -60,9 +60,10 @@ def run(raw: Raw, quick: bool = False, log=print) -> dict[str, Any]:
     epochs = QUICK_EPOCHS if quick else train.Config().epochs
     calls = [(hidden, seed, epochs) for hidden in SHAPES for seed in SEEDS]
     start = time.perf_counter()
-    runs = each(one_run, calls, raw)
-    for r in runs:
+    runs = []
+    for r in each(one_run, calls, raw):
         log(f"{name(r['hidden']):20} seed {r['seed']}: validation {r['val_acc'][-1]:.2%}")
+        runs.append(r)
     return {
         "experiment": "depth-width",
         "quick": quick,

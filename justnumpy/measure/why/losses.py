@@ -108,12 +108,14 @@ def run(raw: Raw, quick: bool = False, log=print) -> dict[str, Any]:
     raw = shrink(raw, quick)
     calls = [(loss, seed, (loss, seed) == (LOSSES[0], SEEDS[0])) for seed in SEEDS for loss in LOSSES]
     start = time.perf_counter()
-    runs = each(one_run, calls, raw)
+    runs = []
+    for r in each(one_run, calls, raw):
+        log(f"{r['loss']:13} seed {r['seed']}: validation {r['accuracy'][-1]:.2%} after the epoch")
+        runs.append(r)
     X, y = held_out(settings(LOSSES[0], SEEDS[0]), raw)
     wrong = confidently_wrong(runs[0]["params"], X, y)
     for r in runs:
         del r["params"]  # arrays: not for the JSON
-        log(f"{r['loss']:13} seed {r['seed']}: validation {r['accuracy'][-1]:.2%} after the epoch")
     for loss in LOSSES:
         log(f"{loss:13} on the confidently wrong image: right after {wrong[loss]['right_at']} steps")
     return {

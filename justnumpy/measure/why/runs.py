@@ -1,15 +1,15 @@
 """What the experiments share: independent runs, the data they train on, the images they measure on.
 
 Every experiment is a list of calls of one function, each a training run from its own settings
-that needs nothing from the others: `each` runs them in order and returns their results, each with
-the CPU seconds its call took. The big arrays are arguments of their own (X_train, y_train,
+that needs nothing from the others: `each` runs them in order and hands out their results, each
+with the CPU seconds its call took. The big arrays are arguments of their own (X_train, y_train,
 X_test, y_test), so the calls can as well be handed to worker processes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -22,9 +22,10 @@ QUICK_TRAIN_IMAGES = 2_000  # quick=True: the first images of the training set, 
 QUICK_TEST_IMAGES = 1_000  # quick=True: the first images of the test set
 
 
-def each(function: Callable[..., dict], calls: Iterable[tuple], raw: Raw) -> list[dict[str, Any]]:
-    """[function(*args, *raw) for args in calls]: independent runs, their results in the order of calls."""
-    return [timed(function, *args, *raw) for args in calls]
+def each(function: Callable[..., dict], calls: Iterable[tuple], raw: Raw) -> Iterator[dict[str, Any]]:
+    """function(*args, *raw) for each args of `calls`: independent runs, each result as soon as it is done."""
+    for args in calls:
+        yield timed(function, *args, *raw)
 
 
 def timed(function: Callable[..., dict], *args: Any) -> dict[str, Any]:
