@@ -67,13 +67,18 @@ def one_run(depth: int, activation: str, start: str, *raw: np.ndarray) -> dict[s
     }
 
 
-def run(raw: Raw, quick: bool = False, log=print) -> dict[str, Any]:
-    """Every depth × activation × start; quick=True trains on a small subset (runs.shrink)."""
+def run(
+    raw: Raw, quick: bool = False, log=print, jobs: int = 1, scheduler: str | None = None
+) -> dict[str, Any]:
+    """Every depth × activation × start; quick=True trains on a small subset (runs.shrink).
+
+    The runs go `jobs` at a time, or to the Dask `scheduler` (runs.each).
+    """
     raw = shrink(raw, quick)
     calls = [(d, a, s) for d in DEPTHS for a in ACTIVATIONS for s in STARTS]
     start = time.perf_counter()
     runs = []
-    for r in each(one_run, calls, raw):
+    for r in each(one_run, calls, raw, jobs, scheduler):
         log(f"depth {r['depth']} {r['activation']:7} {r['start']:6}  {summary(r)}")
         runs.append(r)
     return {
@@ -125,9 +130,10 @@ def table(results: dict[str, Any]) -> str:
             r = find(results, deepest, a, s)
             cells = ["diverged"] * deepest if r["diverged"] else [f"{v:.3g}" for v in r["norms"][-1]]
             out.append(f"| {a} | {s} | " + " | ".join(cells) + " |")
-    ratios = " | ".join(f"depth {d}" for d in DEPTHS)
+    depths = " | ".join(f"depth {d}" for d in DEPTHS[1:])
+    ratios = f"ratio, depth {DEPTHS[0]} | {depths} | validation, depth {DEPTHS[0]} | {depths}"
     out += ["", "‖dW1‖ / ‖dWL‖ at the start, and validation accuracy after one epoch:", ""]
-    out.append(f"| activation | start | {ratios} | {ratios} |")
+    out.append(f"| activation | start | {ratios} |")
     out.append("| --- | --- |" + " --- |" * (2 * len(DEPTHS)))
     for a in ACTIVATIONS:
         for s in STARTS:
