@@ -53,9 +53,8 @@ def run(args: argparse.Namespace) -> int:
     why.prepare(args.out)  # a folder that cannot be written to is said now, not after the runs
     raw = load_data(args.dataset, args)
     log = (lambda line: None) if args.quiet else print
+    jobs = args.jobs or parallel.cores()  # one run per core, each on its share of the BLAS threads
     for name in [args.name] if args.name else why.EXPERIMENTS:
-        # One run per core, each on one BLAS thread: the bits of OPENBLAS_NUM_THREADS=1 (parallel.py).
-        jobs = args.jobs or parallel.cores()
         results = why.run(name, raw, quick=args.quick, log=log, jobs=jobs, scheduler=args.scheduler)
         paths = why.save(name, results, args.out)
         print(f"\n{name}:\n\n{why.EXPERIMENTS[name].table(results)}")
