@@ -66,6 +66,8 @@ def test_measure_tiny_run_has_every_field():
     # The augmented epoch ran beside the plain one at batch 128, and the ratio is of their medians.
     plain = result["rows"][1]["justnumpy_s_per_epoch"]
     assert result["augmented_to_plain"] == pytest.approx(result["augmented_s_per_epoch"] / plain)
+    # So did the same network computed by mlp.py.
+    assert result["mlp_to_network"] == pytest.approx(result["mlp_s_per_epoch"] / plain)
 
 
 def test_cli_json_without_baselines_says_skipped(cli):
@@ -74,7 +76,7 @@ def test_cli_json_without_baselines_says_skipped(cli):
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["torch_s_per_epoch"] is None and result["ratio_vs_torch"] is None
-    assert result["augmented_to_plain"] is None  # no batch-128 row to compare with
+    assert result["augmented_to_plain"] is None and result["mlp_to_network"] is None  # no batch-128 row
     assert result["rows"][0]["batch"] == 64 and result["n_examples"] == 200
     r = cli(*args)
     assert r.returncode == 0, r.stderr

@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
 
     Config(hidden=args.hidden, activation=args.activation, loss=args.loss).validate()  # 50 layers: exit 2
     sizes = (784, *args.hidden, 10)
+    from justnumpy.commands.train import their_code
+
     net = None  # network.py, or an mlp.Net for other settings
     if args.network:
-        from justnumpy.commands.train import their_code
         from justnumpy.exercise import guarded
 
         with their_code(args.network):

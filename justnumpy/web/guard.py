@@ -105,9 +105,11 @@ def allowed_names(host: str) -> frozenset[str]:
 def host_name(header: str) -> str | None:
     """The Host header without its port, lower case, IPv6 without brackets; None if malformed."""
     try:
-        return urlsplit(f"//{header}").hostname
-    except ValueError:  # a port that is not a number, an unclosed bracket
+        parts = urlsplit(f"//{header}")
+        _ = parts.port  # reading it checks it: a number from 0 to 65535, or none
+    except ValueError:  # an unclosed bracket, a port that is not one
         return None
+    return parts.hostname
 
 
 def is_address(name: str) -> bool:

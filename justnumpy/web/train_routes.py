@@ -86,9 +86,10 @@ def add_training_routes(
                 return error(503, "no_data", str(e))
             run = trainer.Run(config, cached[0], n_images, finish)
             runs[:] = [run]  # a finished run lives on only in the model it made, if that is served
+            used = len(run.raw[1])  # read now: a finished run lets go of its images
             run.start()
         chosen = ("hidden", "activation", "loss", "lr", "epochs", "optimizer", "augment", "seed")
-        settings = {**{k: getattr(config, k) for k in chosen}, "train_images": len(run.raw[1])}
+        settings = {**{k: getattr(config, k) for k in chosen}, "train_images": used}
         return jsonify({"started": True, "settings": settings}), 202
 
     @app.post("/api/train/stop")

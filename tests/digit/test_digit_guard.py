@@ -184,6 +184,7 @@ def test_the_host_header_must_name_this_server(tiny_data, host, listen, status):
 def test_host_names():
     assert guard.host_name("LocalHost:8000") == "localhost"
     assert guard.host_name("[::1]:8000") == "::1" and guard.host_name("[::1") is None
+    assert guard.host_name("localhost:http") is None and guard.host_name("localhost:99999") is None
     assert guard.is_loopback("127.0.0.1") and guard.is_loopback("::1") and guard.is_loopback("localhost")
     assert not guard.is_loopback("0.0.0.0") and not guard.is_loopback("192.168.1.20")
     assert not guard.is_loopback("mybox.lan")
