@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
 
 from justnumpy import train
 from justnumpy.measure import bench, sweep
@@ -66,7 +65,7 @@ def test_cli_rejects_bad_batch_size(cli):
 
 def test_blas_threads_one_for_small_batches_all_cores_for_large():
     def blas_threads_now() -> int:
-        return next(i["num_threads"] for i in threadpool_info() if "numpy" in i["filepath"])
+        return bench.numpy_blas()["num_threads"]
 
     cores = blas_threads_now()
     with threads.blas_threads(16):
