@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
 
 from justnumpy import commands, data, train
 from justnumpy.measure import bench, sweep
@@ -123,7 +122,7 @@ def test_cli_rejects_bad_batch_size(cli):
 
 def test_limit_blas_sets_and_restores_the_thread_count():
     def blas_threads_now() -> int:
-        return next(i["num_threads"] for i in threadpool_info() if "numpy" in i["filepath"])
+        return bench.numpy_blas()["num_threads"]
 
     cores = blas_threads_now()
     assert threads.blas_threads() == cores

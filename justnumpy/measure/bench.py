@@ -34,6 +34,7 @@ import tracemalloc
 import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -373,8 +374,15 @@ def machine() -> dict:
 
 
 def numpy_blas() -> dict:
-    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found."""
-    return next((i for i in threadpool_info() if "numpy" in i["filepath"]), {})
+    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found.
+
+    NumPy's wheels keep it in numpy.libs beside the package (a folder name, not a substring of the
+    path: a checkout called justnumpy holds every library of its virtual environment).
+    """
+    package = Path(np.__file__).parent
+    homes = (package, package.with_name("numpy.libs"))
+    mine = (i for i in threadpool_info() if any(Path(i["filepath"]).is_relative_to(h) for h in homes))
+    return next(mine, {})
 
 
 def _cpu_name() -> str:
