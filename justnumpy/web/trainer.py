@@ -276,7 +276,7 @@ class Run:
 
 
 def settings_help() -> dict[str, Any]:
-    """What the page's form offers: defaults, limits and choices (GET /api/train/settings)."""
+    """What the page's form offers: defaults, limits and choices (GET /api/train)."""
     defaults = {name: default for name, (_, default) in SETTINGS.items()}
     limits = {
         "max_hidden": MAX_HIDDEN,
