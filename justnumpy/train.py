@@ -39,7 +39,7 @@ from justnumpy.training.config import Config
 from justnumpy.training.denormals import flushed_to_zero
 from justnumpy.training.doctor import Doctor
 from justnumpy.training.state import State, net_for, new_state
-from justnumpy.training.threads import blas_threads, one_blas_thread
+from justnumpy.training.threads import one_blas_thread
 
 __all__ = [
     "Config",
@@ -109,13 +109,13 @@ def train(
     notify(listeners, {"kind": "start", "epochs": config.epochs, "hints": opening})
     total_steps = config.epochs * math.ceil(len(data.y_train) / config.batch_size)
     saved, reason = None, "done"  # the epoch `out` holds, once this call has saved one
+    done = state.epoch  # the last epoch trained, scored, saved and announced
     try:
         while state.epoch < config.epochs:
             start = time.perf_counter()
             # NumPy's overflow warnings would print raw; the guard below says what happened instead.
             with (
                 np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-                blas_threads(config.batch_size),
                 flushed_to_zero(),  # tiny velocities become 0, not slow denormals (denormals.py)
             ):
                 record = run_epoch(config, state, data, total_steps, net, listeners, doctor)
@@ -133,6 +133,7 @@ def train(
                     checkpoint.save(out, config, state)
                     saved = state.epoch
                 notify(listeners, {"kind": "epoch", "epochs": config.epochs, **record, "hints": news})
+                done = state.epoch
             if config.n_iter_no_change and stalled(state.history["val_acc"], config.n_iter_no_change):
                 reason = "early stop"
                 break
@@ -142,9 +143,9 @@ def train(
         raise TrainingDiverged(f"{e}; {kept(out, saved)}", e.lr) from None
     except KeyboardInterrupt:
         steps = math.ceil(len(data.y_train) / config.batch_size)
-        where = f"after epoch {state.epoch} of {config.epochs}" if state.epoch else "before the first batch"
-        if state.batch:
-            where = f"in epoch {state.epoch + 1} of {config.epochs}, after batch {state.batch} of {steps}"
+        where = f"after epoch {done} of {config.epochs}" if done else "before the first batch"
+        if state.batch or state.epoch > done:  # in an epoch's batches, or scoring and saving it
+            where = f"in epoch {done + 1} of {config.epochs}, after batch {state.batch or steps} of {steps}"
         raise TrainingInterrupted(f"interrupted {where}; {kept(out, saved)}") from None
     # The not-a-digit detector (novelty.py) belongs to the finished weights: fit it once, at the end.
     state.detector = fit_detector(net, state.params, data)

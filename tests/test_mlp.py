@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from justnumpy import gradcheck, layers, mlp, network, train
+from tests.test_layers import torch_activation
 
 DEPTHS = {1: (30, 10), 2: (30, 7, 10), 3: (30, 7, 6, 10), 4: (30, 7, 6, 5, 10)}
 
@@ -65,12 +66,7 @@ def test_dropout_in_every_hidden_layer_matches_finite_differences(dropout):
 def torch_gradients(params, X, y, activation, loss, weight_decay):
     """The same network in PyTorch; its autograd's gradients for every parameter."""
     torch = pytest.importorskip("torch")
-    f = {
-        "relu": torch.relu,
-        "leaky-relu": lambda z: torch.nn.functional.leaky_relu(z, layers.LEAKY_SLOPE),
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-    }[activation]
+    f = torch_activation(activation)
     tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     L = len(params) // 2
     A = torch.tensor(X)

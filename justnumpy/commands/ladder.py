@@ -11,6 +11,8 @@ examples:
   justnumpy ladder                          # every rung, 3 seeds, full MNIST: tens of minutes
   justnumpy ladder --quick                  # a small version (10,000 images, few epochs) for CI
   justnumpy ladder --rungs seed,best-plain --seeds 5 --out ladder-five
+  justnumpy ladder --jobs 1                 # one run at a time, on every core
+  justnumpy ladder --scheduler tcp://10.0.0.5:8786    # on the workers of a Dask scheduler
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ import argparse
 from justnumpy.commands.options import add_data_options, load_data, positive_int
 
 HELP = "train every recipe of the accuracy ladder with several seeds; table and figure of what each step buys"
+
+
+def scheduler_address(text: str) -> str:
+    """argparse type: a Dask scheduler's HOST:PORT."""
+    from justnumpy.measure import parallel
+
+    try:
+        return parallel.check_address(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def rung_list(text: str) -> list[str]:
@@ -59,6 +71,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--save-models", action="store_true", help="also save every run's model as OUT/<rung>-seed<S>.npz"
     )
+    where = p.add_mutually_exclusive_group()  # here, or on a Dask scheduler's workers
+    where.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="train N runs at once in processes, each on its share of the cores (default: one per core)",
+    )
+    where.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="ADDRESS",
+        help="instead: send the runs to the Dask scheduler at ADDRESS (pip install 'justnumpy[dask]')",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-run lines")
 
 
@@ -66,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     """Train the rungs, print the table, save the results, table and figure."""
     from pathlib import Path
 
-    from justnumpy.measure import ladder
+    from justnumpy.measure import ladder, parallel
 
     models = Path(args.out) if args.save_models else None
     if models is not None:
@@ -81,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         log=log,
         models=models,
+        jobs=args.jobs or parallel.cores(),  # one run per core, one BLAS thread each (docs/ladder.md)
+        scheduler=args.scheduler,
     )
     print(ladder.table(results), end="")
     paths = ladder.save(results, args.out)

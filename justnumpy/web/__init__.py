@@ -24,6 +24,8 @@ for 784-256-10 with ReLU and cross-entropy, an mlp.Net for any other depth, acti
 The page only draws; the image goes through images.preprocess and the model's net.forward in
 Python, exactly as `justnumpy predict` does, so what the page shows is what the command line computes.
 The Train view's routes (POST /api/train, GET /api/train/events, ...) are listed in train_routes.py.
+Every request passes guard.py first: the page's own origin and host only, each POST with its
+route's content type (image/png above, application/json everywhere else).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from justnumpy import model as models
 from justnumpy import network, novelty
 from justnumpy.errors import ImageError, NoDigitError
 from justnumpy.files import images
-from justnumpy.web import teach
+from justnumpy.web import guard, teach
 from justnumpy.web.served import Model, Served, model_from_file
 from justnumpy.web.train_routes import add_training_routes
 
@@ -60,18 +62,21 @@ def create_app(
     model: Model | network.Params,
     model_name: str = "model",
     training_data: Callable[[], tuple[np.ndarray, ...]] | None = None,
+    host: str = "127.0.0.1",
 ) -> Flask:
     """A Flask app that classifies drawings with `model` (a Model, or bare params W1 b1 ... WL bL).
 
     `training_data()` returns MNIST as data.load does, for the Train view; it is called once, at
-    the first training. Without it, POST /api/train answers 503.
+    the first training. Without it, POST /api/train answers 503. `host` is the address the server
+    listens on: requests must name it, localhost or an IP address (guard.py).
     """
     if not isinstance(model, Model):
         model = Model(params=model, name=model_name)
     served = Served(model)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES  # bigger bodies are refused with 413 before reading
     app.extensions["justnumpy"] = served
+    # only the page's own requests reach the routes; drawings come as PNG, everything else as JSON
+    guard.install(app, _error, MAX_BYTES, host, body_types={"predict": "image/png", "teach_it": "image/png"})
     add_training_routes(app, served, training_data, _error)
 
     @app.get("/")
@@ -182,9 +187,7 @@ def _unit(params: network.Params, step: dict[str, Any], j: int) -> dict[str, Any
 
 def _drawing_stages():
     """The request's PNG body through images.stages, or the error answer to return."""
-    if request.mimetype != "image/png":
-        return _error(415, "unsupported_type", f"send the drawing as image/png, not {request.mimetype!r}")
-    body = request.get_data(cache=False)
+    body = request.get_data(cache=False)  # image/png, at most MAX_BYTES: guard.py checked
     if not body:
         return _error(400, "empty", "the request body is empty; send the drawing as PNG bytes")
     try:

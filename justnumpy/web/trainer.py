@@ -16,7 +16,8 @@ event is one JSON object, streamed as Server-Sent Events by GET /api/train/event
     hints               the training doctor's new hints (training/doctor.py)
     tiles               batch and epoch: the input weights W1[:, j] of the first hidden layer's first
                         TILES units as a PNG data URL, 28×28 tiles (red +, blue −, each tile scaled
-                        to its own max)
+                        to its own max); the run keeps them on its newest such event only, so its
+                        events stay small
     done                true on the last event: "end", with "reason" (done, stopped, early stop,
                         diverged, failed), "error" when it failed, and "model" (GET /api/model)
 
@@ -27,20 +28,17 @@ distortions), seed, train_images (a seeded subset of the training images; null: 
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
-import math
 import reprlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from justnumpy import layers, model, optim, train
 from justnumpy.errors import JustNumpyError
+from justnumpy.see.mosaic import tiles_png
 from justnumpy.training.batches import split
 from justnumpy.training.config import MAX_HIDDEN_LAYERS
 
@@ -70,7 +68,6 @@ KINDS = {  # the JSON type each setting needs, as an error names it
     bool: "true or false",
     list: "a list of whole numbers, one per hidden layer",
 }
-BLUE, RED = np.array([0.16, 0.47, 1.0]), np.array([1.0, 0.2, 0.16])  # − and +, as in `justnumpy plot`
 log = logging.getLogger(__name__)
 
 
@@ -135,24 +132,6 @@ def subset(raw: tuple[np.ndarray, ...], n: int | None, seed: int) -> tuple[np.nd
     return X_train[rows], y_train[rows], X_test, y_test
 
 
-def tiles_png(W1: np.ndarray, count: int = TILES) -> str:
-    """The input weights of the first `count` hidden units as a mosaic of 28×28 tiles, a PNG data URL."""
-    count = min(count, W1.shape[1])
-    cols = math.ceil(math.sqrt(count))
-    rows, side, gap = math.ceil(count / cols), 28, 2
-    mosaic = np.full((rows * (side + gap) - gap, cols * (side + gap) - gap, 3), 255, dtype=np.uint8)
-    for j in range(count):
-        w = W1[:, j].reshape(side, side).astype(np.float32)
-        w = w / (np.abs(w).max() or 1)  # each tile on its own scale: the pattern, not the size
-        positive, negative = np.clip(w, 0, 1)[..., None], np.clip(-w, 0, 1)[..., None]
-        rgb = positive * RED + negative * BLUE  # (28, 28, 3): red where ink pushes the unit up, blue down
-        top, left = (j // cols) * (side + gap), (j % cols) * (side + gap)
-        mosaic[top : top + side, left : left + side] = (rgb * 255).round().astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(mosaic).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 class Run:
     """One training run in a background thread; its events, in order, for any number of listeners."""
 
@@ -199,6 +178,11 @@ class Run:
     def _publish(self, event: dict[str, Any]) -> None:
         with self.changed:
             if "tiles" in event:
+                if (
+                    self.latest_tiles >= 0
+                ):  # only the newest tiles are kept: a page catching up needs no others
+                    older = self.events[self.latest_tiles]  # replaced, not changed: a reader may hold it
+                    self.events[self.latest_tiles] = {k: v for k, v in older.items() if k != "tiles"}
                 self.latest_tiles = len(self.events)
             self.events.append({"done": False, **event})
             self.changed.notify_all()
@@ -222,6 +206,7 @@ class Run:
             end.update(self.on_end(self))
         except Exception:
             log.exception("could not serve the trained model")
+        self.raw = self.probe = None  # what is left is the summary (events) and the model (state)
         with self.changed:
             self.events.append({**end, "done": True})
             self.finished = True
@@ -246,7 +231,7 @@ class Run:
             keep = ("epoch", "epochs", "loss", "train_acc", "val_acc", "test_acc", "hints")
             keep += ("dead_units", "dead_per_layer")
             where = {"batch": self.batches, "batches": self.batches}  # the epoch's last batch
-            tiles = tiles_png(self.state.params["W1"])
+            tiles = tiles_png(self.state.params["W1"], TILES)
             self._publish({"kind": "epoch", **{k: event[k] for k in keep}, **where, "tiles": tiles})
         elif kind == "end":
             self.reason = event["reason"]
@@ -271,7 +256,7 @@ class Run:
             "dead_units": None if dead is None else sum(dead),
             "dead_per_layer": dead,
             "hints": hints,
-            "tiles": tiles_png(self.state.params["W1"]),
+            "tiles": tiles_png(self.state.params["W1"], TILES),
         }
 
 

@@ -155,7 +155,7 @@ def test_the_form_offers_every_activation_and_loss():
 
 def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it(mnist_raw):
     client = app_with(mnist_raw).test_client()
-    # With augmentation: the stop also ends the helper process that distorts the images.
+    # With augmentation: the stop also ends the thread that distorts the next images.
     settings = {"hidden": 32, "epochs": 20, "train_images": 10_000, "augment": True}
     r = client.post("/api/train", json=settings)
     assert r.status_code == 202 and r.get_json()["settings"]["train_images"] == 10_000
@@ -172,14 +172,14 @@ def test_second_training_is_409_the_page_answers_while_training_and_stop_ends_it
     answer = client.post("/api/predict", data=drawing, headers={"Content-Type": "image/png"})
     assert answer.status_code == 200 and [len(h) for h in answer.get_json()["hidden"]] == [8]  # the old model
     assert client.get("/api/train").get_json()["running"] is True
-    assert client.post("/api/train/stop").status_code == 202
+    assert client.post("/api/train/stop", json={}).status_code == 202
     seen += [e for _, e in stream]
     end = seen[-1]
     assert end["kind"] == "end" and end["done"] and end["reason"] == "stopped" and end["served"] is True
     assert end["epoch"] < 20 and sum(e["kind"] == "epoch" for e in seen) == end["epoch"]
     assert client.get("/api/model").get_json()["hidden"] == [32]  # what it had learned is served
     assert client.get("/api/train").get_json()["running"] is False
-    again = client.post("/api/train/stop")
+    again = client.post("/api/train/stop", json={})
     assert again.status_code == 409 and again.get_json()["code"] == "not_running"
 
 

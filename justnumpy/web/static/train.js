@@ -72,7 +72,9 @@ form.addEventListener("submit", async (e) => {
 
 document.getElementById("train-stop").addEventListener("click", async () => {
   setTraining("stopping", "Stopping after this batch…");
-  const response = await fetch("/api/train/stop", { method: "POST" });
+  const response = await fetch("/api/train/stop", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+  });
   if (!response.ok) setTraining("error", (await response.json()).error);
 });
 
