@@ -203,3 +203,15 @@ def test_every_loop_mistake_changes_the_gradients(activation, variant_name):
     wrong = stack.gradients(pb.params, pb.X, pb.y, activation, variant_name)
     assert max(np.abs(wrong[k] - ref[k]).max() for k in ref) > 1e-6
     assert stack.VARIANTS[variant_name][0] in bugs.BUGS
+
+
+def test_the_guides_sample_checklist_is_what_check_prints(cli, tmp_path):
+    guide = (REPO / "docs" / "exercise.md").read_text(encoding="utf-8")
+    sample = guide.split(
+        "Here is a sigmoid whose backward computes its slope from the cached Z:\n\n```\n", 1
+    )[1]
+    sample = sample.split("\n```", 1)[0]
+    slope_from_z = next(a for a in layer_zoo.ZOO if a.bug == "sigmoid-slope-from-Z")
+    (tmp_path / KIND.file).write_text(zoo.source(slope_from_z, KIND), encoding="utf-8")
+    r = cli("check", KIND.file, cwd=tmp_path)
+    assert r.stdout.rstrip("\n") == sample

@@ -272,3 +272,13 @@ def test_the_learning_rate_changes_every_step(problem):
     lrs = problem.lrs("Momentum")
     assert len(set(lrs)) == len(lrs) == checks.N_STEPS and min(lrs) > 0
     assert np.all(np.diff(lrs) < 0)
+
+
+def test_the_guides_sample_checklist_is_what_check_prints(cli, tmp_path):
+    guide = (REPO / "docs" / "exercise.md").read_text(encoding="utf-8")
+    sample = guide.split("Here is a momentum whose velocity is made afresh inside `step`:\n\n```\n", 1)[1]
+    sample = sample.split("\n```", 1)[0]
+    velocity_reset = next(a for a in optimizer_zoo.ZOO if a.bug == "velocity-reset")
+    (tmp_path / KIND.file).write_text(zoo.source(velocity_reset, KIND), encoding="utf-8")
+    r = cli("check", KIND.file, cwd=tmp_path)
+    assert r.stdout.rstrip("\n") == sample

@@ -20,7 +20,7 @@ LEARN = (REPO / "docs" / "learn.md").read_text(encoding="utf-8")
 def test_every_step_ends_with_questions_and_folded_answers():
     path = LEARN.split("\n## The path\n", 1)[1].split("\n## Dead ReLU units", 1)[0]
     steps = re.split(r"^### \d+\. .+$", path, flags=re.MULTILINE)[1:]
-    assert len(steps) == 9
+    assert len(steps) == 10
     for number, text in enumerate(steps, 1):
         questions = text.split("**Questions**", 1)[1] if "**Questions**" in text else ""
         asked = re.findall(r"^\d+\. ", questions, flags=re.MULTILINE)

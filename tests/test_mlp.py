@@ -118,4 +118,10 @@ def test_a_deep_network_learns(tiny_data):
         train.Config(hidden=(32, 16), activation="tanh", epochs=3, batch_size=50, lr=0.1), raw, callbacks=[]
     )
     assert state.history["train_acc"][-1] > 0.9 and state.history["loss"][-1] < state.history["loss"][0]
-    assert len(state.history["dead_per_layer"][-1]) == 2
+    # tanh's units always have a slope, so none is dead, whatever it outputs (only ReLUs can die)
+    assert state.history["dead_per_layer"][-1] == [0, 0] and state.history["dead_units"][-1] == 0
+    never_positive = mlp.init_params((784, 4, 10), seed=0)
+    never_positive["b1"][:] = -1e3
+    X = data.to_inputs(raw[0][:50])
+    assert [len(d) for d in train.dead_units(mlp.Net("tanh"), never_positive, X)] == [0]
+    assert [len(d) for d in train.dead_units(network, never_positive, X)] == [4]

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from justnumpy import data, mlp, train
-from justnumpy.measure import why
+from justnumpy.measure import parallel, why
 from justnumpy.measure.why import depth_width, gradients, losses
 from justnumpy.measure.why.probe import Probe, gradient_norms, steps, steps_per_epoch
 from justnumpy.measure.why.runs import QUICK_TRAIN_IMAGES
+from justnumpy.training.threads import limit_blas
 
 
 def silent(line: str) -> None:
@@ -161,6 +162,15 @@ def test_same_seed_same_numbers(tiny_data, monkeypatch):
     assert without_times(first) == without_times(again)
     monkeypatch.setattr(losses, "SEEDS", (1, 2, 3))  # other seeds: other numbers, so the check can fail
     assert without_times(first) != without_times(losses.run(raw, quick=True, log=silent))
+
+
+def test_runs_side_by_side_give_the_numbers_of_runs_one_after_another(tiny_data):
+    raw = tiny_raw(tiny_data)
+    with limit_blas(parallel.share(2)):  # here, one run at a time, on the threads each of two workers has
+        here = losses.run(raw, quick=True, log=silent, jobs=1)
+    there = losses.run(raw, quick=True, log=silent, jobs=2)  # two worker processes
+    assert [r["blas_threads"] for r in here["runs"]] == [r["blas_threads"] for r in there["runs"]]
+    assert without_times(here) == without_times(there)
 
 
 def test_command_writes_tables_numbers_and_figures(cli, tiny_data, tmp_path):

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from justnumpy import data, model, train
     from justnumpy.errors import JustNumpyError
-    from justnumpy.see import UNITS_CAN_DIE, explain
+    from justnumpy.see import explain
 
     net, params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
     if args.index is not None and not 0 <= args.index < len(y_test):
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     steps = explain.trace(
         params, X_test[index], int(y[index]), lr, net=net, batch_size=config.get("batch_size"), test=(X, y)
     )
-    can_die = model.describe(net)["activation"] in UNITS_CAN_DIE
+    can_die = model.can_die(net)
     dead = (train.dead_units(net, params, X), len(y)) if can_die else None
     print(f"{args.model}, {dataset} test image #{index}, {why}")
     explain.render(steps, data.class_names(dataset), dead=dead)

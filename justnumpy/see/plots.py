@@ -33,7 +33,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from justnumpy import model, network
 from justnumpy.data import class_names, to_inputs
 from justnumpy.errors import JustNumpyError
-from justnumpy.see import UNITS_CAN_DIE, figures
+from justnumpy.see import figures
 from justnumpy.see.figures import GREEN, GREY, RED
 from justnumpy.see.mosaic import mosaic, tile_corner, weight_tiles
 from justnumpy.train import dead_units
@@ -361,7 +361,7 @@ def write_all(
 
     X_test are uint8 images (n, 28, 28) and y_test their labels. Without a history (a model file
     not written by `justnumpy train`) there are no training curves. Dead units are drawn only for
-    ReLU networks (UNITS_CAN_DIE): other units that stay below 0 still learn.
+    ReLU networks (model.can_die): other units that stay below 0 still learn.
     """
     out = Path(out_dir)
     try:
@@ -371,7 +371,7 @@ def write_all(
     names = class_names(dataset)
     sizes = model.sizes(params)
     hidden, output = sizes[1:-1], f"A{len(sizes) - 1}"  # A2 for one hidden layer, AL for L layers
-    can_die = model.describe(net)["activation"] in UNITS_CAN_DIE
+    can_die = model.can_die(net)
     AL = probabilities(net, params, X_test)
     written = {}
     if history and history.get("epoch"):

@@ -4,8 +4,9 @@
     losses        why cross-entropy: the same start trained on cross-entropy and on squared error
     depth-width   why one hidden layer: networks of about the same size, one to three hidden layers
 
-Each is a module with run(raw, quick, log) → results (JSON-ready), table(results) → Markdown and
-figures(results, folder) → PNG paths; `save` writes all three. docs/why.md shows what they measured.
+Each is a module with run(raw, quick, log, jobs, scheduler) → results (JSON-ready),
+table(results) → Markdown and figures(results, folder) → PNG paths; `save` writes all three.
+docs/why.md shows what they measured.
 
     from justnumpy import data
     from justnumpy.measure import why
@@ -29,11 +30,22 @@ from justnumpy.measure.why.runs import Raw
 EXPERIMENTS: dict[str, ModuleType] = {"gradients": gradients, "losses": losses, "depth-width": depth_width}
 
 
-def run(name: str, raw: Raw, quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """The results of the experiment called `name` (a key of EXPERIMENTS)."""
+def run(
+    name: str,
+    raw: Raw,
+    quick: bool = False,
+    log: Callable[[str], None] = print,
+    jobs: int = 1,
+    scheduler: str | None = None,
+) -> dict[str, Any]:
+    """The results of the experiment called `name` (a key of EXPERIMENTS).
+
+    Its runs are independent: `jobs` of them at a time in worker processes, or on the Dask
+    `scheduler`, each on its share of the BLAS threads (measure/parallel.py).
+    """
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name].run(raw, quick=quick, log=log)
+    return EXPERIMENTS[name].run(raw, quick=quick, log=log, jobs=jobs, scheduler=scheduler)
 
 
 def prepare(folder: str | Path) -> Path:

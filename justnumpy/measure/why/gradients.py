@@ -33,10 +33,10 @@ PROBES = 15  # steps at which the gradients are measured, log-spaced over the ep
 NORM = r"$\Vert dW_l \Vert$"  # ‖dW_l‖ as the figures write it
 
 
-def settings(depth: int, activation: str, start: str, seed: int = 0) -> train.Config:
+def settings(depth: int, activation: str, start: str) -> train.Config:
     """One epoch of the default recipe at LR, for a network of `depth` weight layers."""
     return train.Config(
-        hidden=(WIDTH,) * (depth - 1), activation=activation, epochs=1, lr=LR, seed=seed, **STARTS[start]
+        hidden=(WIDTH,) * (depth - 1), activation=activation, epochs=1, lr=LR, **STARTS[start]
     )
 
 
@@ -54,7 +54,7 @@ def one_run(depth: int, activation: str, start: str, *raw: np.ndarray) -> dict[s
     try:
         train.train(config, raw, net=net, state=state, callbacks=[probe])
     except train.TrainingDiverged as e:
-        diverged = str(e)  # the norms measured before it are kept: they show it coming
+        diverged = str(e)  # the norms measured before it are kept
     return {
         "depth": depth,
         "activation": activation,
@@ -67,14 +67,20 @@ def one_run(depth: int, activation: str, start: str, *raw: np.ndarray) -> dict[s
     }
 
 
-def run(raw: Raw, quick: bool = False, log=print) -> dict[str, Any]:
-    """Every depth × activation × start; quick=True trains on a small subset (runs.shrink)."""
+def run(
+    raw: Raw, quick: bool = False, log=print, jobs: int = 1, scheduler: str | None = None
+) -> dict[str, Any]:
+    """Every depth × activation × start; quick=True trains on a small subset (runs.shrink).
+
+    The runs go `jobs` at a time, or to the Dask `scheduler` (runs.each).
+    """
     raw = shrink(raw, quick)
     calls = [(d, a, s) for d in DEPTHS for a in ACTIVATIONS for s in STARTS]
     start = time.perf_counter()
-    runs = each(one_run, calls, raw)
-    for r in runs:
+    runs = []
+    for r in each(one_run, calls, raw, jobs, scheduler):
         log(f"depth {r['depth']} {r['activation']:7} {r['start']:6}  {summary(r)}")
+        runs.append(r)
     return {
         "experiment": "gradients",
         "quick": quick,
@@ -124,9 +130,10 @@ def table(results: dict[str, Any]) -> str:
             r = find(results, deepest, a, s)
             cells = ["diverged"] * deepest if r["diverged"] else [f"{v:.3g}" for v in r["norms"][-1]]
             out.append(f"| {a} | {s} | " + " | ".join(cells) + " |")
-    ratios = " | ".join(f"depth {d}" for d in DEPTHS)
+    depths = " | ".join(f"depth {d}" for d in DEPTHS[1:])
+    ratios = f"ratio, depth {DEPTHS[0]} | {depths} | validation, depth {DEPTHS[0]} | {depths}"
     out += ["", "‖dW1‖ / ‖dWL‖ at the start, and validation accuracy after one epoch:", ""]
-    out.append(f"| activation | start | {ratios} | {ratios} |")
+    out.append(f"| activation | start | {ratios} |")
     out.append("| --- | --- |" + " --- |" * (2 * len(DEPTHS)))
     for a in ACTIVATIONS:
         for s in STARTS:

@@ -103,17 +103,24 @@ def confidently_wrong(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarra
     return found
 
 
-def run(raw: Raw, quick: bool = False, log=print) -> dict[str, Any]:
-    """Both losses with every seed, then the confidently wrong image; quick=True on a small subset."""
+def run(
+    raw: Raw, quick: bool = False, log=print, jobs: int = 1, scheduler: str | None = None
+) -> dict[str, Any]:
+    """Both losses with every seed, then the confidently wrong image; quick=True on a small subset.
+
+    The runs go `jobs` at a time, or to the Dask `scheduler` (runs.each).
+    """
     raw = shrink(raw, quick)
     calls = [(loss, seed, (loss, seed) == (LOSSES[0], SEEDS[0])) for seed in SEEDS for loss in LOSSES]
     start = time.perf_counter()
-    runs = each(one_run, calls, raw)
+    runs = []
+    for r in each(one_run, calls, raw, jobs, scheduler):
+        log(f"{r['loss']:13} seed {r['seed']}: validation {r['accuracy'][-1]:.2%} after the epoch")
+        runs.append(r)
     X, y = held_out(settings(LOSSES[0], SEEDS[0]), raw)
     wrong = confidently_wrong(runs[0]["params"], X, y)
     for r in runs:
         del r["params"]  # arrays: not for the JSON
-        log(f"{r['loss']:13} seed {r['seed']}: validation {r['accuracy'][-1]:.2%} after the epoch")
     for loss in LOSSES:
         log(f"{loss:13} on the confidently wrong image: right after {wrong[loss]['right_at']} steps")
     return {
