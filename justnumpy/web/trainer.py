@@ -4,15 +4,16 @@ The run is `train.train` itself, the loop the command line uses; a callback (`Ru
 the loop's events into the page's, and raises StopTraining when the user asks to stop. Every
 event is one JSON object, streamed as Server-Sent Events by GET /api/train/events:
 
-    kind        "start" (with "hidden": each hidden layer's size), "batch" (after the first batch,
-                every UPDATE_EVERY batches and at the end of each epoch), "epoch" or "end"
+    kind        "start" (with "hidden": each hidden layer's size, "activation", and "can_die": whether
+                its units can die, model.can_die), "batch" (after the first batch, every UPDATE_EVERY
+                batches and at the end of each epoch), "epoch" or "end"
     epoch, epochs, batch, batches           where the run is (epoch counts from 1)
     loss, train_acc     batch: the mean over the batches since the last update; epoch: over the epoch
     val_acc             batch: on PROBE_IMAGES validation images; epoch: on all of them
     test_acc            epoch and end only
     dead_units          hidden units that never fired: batch: on the probe images; epoch: on
                         every training image of the epoch
-    dead_per_layer      the same, one count per hidden layer
+    dead_per_layer      the same, one count per hidden layer (all 0 where units cannot die)
     hints               the training doctor's new hints (training/doctor.py)
     tiles               batch and epoch: the input weights W1[:, j] of the first hidden layer's first
                         TILES units as a PNG data URL, 28×28 tiles (red +, blue −, each tile scaled
@@ -219,6 +220,7 @@ class Run:
             raise train.StopTraining
         if kind == "start":
             where = {"epoch": 0, "epochs": event["epochs"], "hidden": list(self.config.hidden)}
+            where |= {"activation": self.config.activation, "can_die": model.can_die(self.net)}
             self._publish({"kind": "start", **where, "hints": event["hints"]})
         elif kind == "batch":
             self.recent.append((event["loss"], event["train_acc"]))
@@ -243,7 +245,9 @@ class Run:
         X, y = self.probe
         cache = self.net.forward(self.state.params, X) if len(y) else None  # Z1 A1 ... ZL AL of the probe
         val_acc = float((model.output(cache).argmax(axis=1) == y).mean()) if cache is not None else None
-        dead = [int((A.max(axis=0) <= 0).sum()) for A in model.hidden(cache)] if cache is not None else None
+        can_die = model.can_die(self.net)  # counted as the loop counts them: none where units always learn
+        hidden = model.hidden(cache) if cache is not None else None
+        dead = None if hidden is None else [int((A.max(axis=0) <= 0).sum()) if can_die else 0 for A in hidden]
         return {
             "kind": "batch",
             "epoch": event["epoch"],
@@ -261,7 +265,7 @@ class Run:
 
 
 def settings_help() -> dict[str, Any]:
-    """What the page's form offers: defaults, limits and choices (GET /api/train/settings)."""
+    """What the page's form offers: defaults, limits and choices (GET /api/train)."""
     defaults = {name: default for name, (_, default) in SETTINGS.items()}
     limits = {
         "max_hidden": MAX_HIDDEN,

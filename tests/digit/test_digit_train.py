@@ -62,6 +62,11 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     assert ids == list(range(len(stream)))
     # 570 training images in batches of 128: 5 batches; updates after batch 1 (epoch 1 only) and 5
     assert kinds == ["start", "batch", "batch", "epoch", "batch", "epoch", "end"]
+    assert {k: stream[0][1][k] for k in ("hidden", "activation", "can_die")} == {
+        "hidden": [16],
+        "activation": "relu",
+        "can_die": True,
+    }
     updates = [e for _, e in stream if e["kind"] in ("batch", "epoch")]
     for e in updates:
         assert EVENT_FIELDS <= set(e) and e["done"] is False and e["epochs"] == 2
@@ -96,9 +101,10 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     assert [e["kind"] for _, e in events(client, after=4)] == ["epoch", "end"]  # as after a reconnect
 
 
-def test_a_deep_run_counts_dead_units_per_layer_and_serves_its_own_net(tiny_data, tmp_path):
-    """Two hidden layers of tanh with squared error, from the page: the events count each layer's dead
-    units, the tiles show the first layer, and the Draw view and the download read with the same net."""
+def test_a_deep_run_streams_every_layer_and_serves_its_own_net(tiny_data, tmp_path):
+    """Two hidden layers of tanh with squared error, from the page: the events count dead units per
+    layer (none: tanh units cannot die), the tiles show the first layer, and the Draw view and the
+    download read with the same net."""
     raw = data.load("mnist", tiny_data)
     client = app_with(raw).test_client()
     settings = {"hidden": [16, 8], "activation": "tanh", "loss": "squared-error", "epochs": 1, "lr": 0.1}
@@ -107,10 +113,9 @@ def test_a_deep_run_counts_dead_units_per_layer_and_serves_its_own_net(tiny_data
     assert {k: r.get_json()["settings"][k] for k in settings} == settings
     stream = [e for _, e in events(client)]
     assert [e["kind"] for e in stream] == ["start", "batch", "batch", "epoch", "end"]
-    assert stream[0]["hidden"] == [16, 8]
-    for e in stream[1:4]:
-        assert EVENT_FIELDS <= set(e) and len(e["dead_per_layer"]) == 2
-        assert sum(e["dead_per_layer"]) == e["dead_units"] and 0 <= e["dead_per_layer"][1] <= 8
+    assert (stream[0]["hidden"], stream[0]["activation"], stream[0]["can_die"]) == ([16, 8], "tanh", False)
+    for e in stream[1:4]:  # a tanh unit always has a slope: none is counted dead, in either layer
+        assert EVENT_FIELDS <= set(e) and e["dead_per_layer"] == [0, 0] and e["dead_units"] == 0
     assert decode(stream[3]["tiles"]).shape == (4 * 30 - 2, 4 * 30 - 2, 3)  # the first layer's 16 units
     end = stream[-1]
     assert end["reason"] == "done" and end["served"] is True

@@ -75,18 +75,16 @@ GRIDS = """() => [...document.querySelectorAll('#hidden-layers canvas')].map(c =
 
 
 def test_train_two_hidden_layers_then_the_draw_view_shows_both(page):
-    start(page, hidden="32, 16", epochs=1, images="2000", activation="tanh")
+    start(page, hidden="32, 16", epochs=1, images="2000")
     wait_until(page, OVER, timeout=120_000)
     assert page.locator("body").get_attribute("data-training") == "done"
     dead = page.locator("#dead").text_content()
     assert re.fullmatch(
         r"Dead units: \d+ of 32 in layer 1, \d+ of 16 in layer 2 never fired during this epoch\.", dead
     )
-    assert (
-        page.locator("#tiles").get_attribute("src").startswith("data:image/png;base64,")
-    )  # layer 1's weights
+    assert page.locator("#tiles").get_attribute("src").startswith("data:image/png;base64,")  # layer 1's
     wait_until(page, "document.getElementById('model').textContent.includes('trained on this page')")
-    assert "hidden layers of 32 and 16 units, tanh, cross-entropy" in page.locator("#model").text_content()
+    assert "hidden layers of 32 and 16 units, relu, cross-entropy" in page.locator("#model").text_content()
 
     page.click("#tab-draw")
     assert page.locator("#arch").text_content() == "784-32-16-10"
@@ -103,7 +101,7 @@ def test_train_two_hidden_layers_then_the_draw_view_shows_both(page):
     wait_until(page, "document.body.dataset.teach === 'ready'", timeout=20_000)
     assert page.locator("#teach-loss").text_content().startswith("loss = −log A3[1] = −log ")
     assert page.locator("#dz-formula").text_content() == "dZ3 = A3 − Y"
-    assert page.locator("#blame-formula").text_content() == "dZ1 = dZ2·W2ᵀ ⊙ (1 − A1²)"
+    assert page.locator("#blame-formula").text_content() == "dZ1 = dZ2·W2ᵀ ⊙ [Z1 > 0]"
     assert "of 32 units of hidden layer 1 fired" in page.locator("#blame-text").text_content()
     assert page.locator("#blamed canvas").count() == 6
     page.screenshot(path=str(ARTIFACTS / "draw-two-hidden-layers.png"), full_page=True)
@@ -124,8 +122,10 @@ def test_nonsense_layers_are_refused_with_the_reason(browser, server_url):
 
 
 def test_stop_a_run(page):
-    start(page, hidden="32", epochs=20)
+    start(page, hidden="32", epochs=20, activation="tanh")
     wait_until(page, f"{LOSS_POINTS}.length > 0", timeout=60_000)
+    dead = "Dead units: none can die here: a tanh unit always has a slope, so it keeps learning."
+    assert page.locator("#dead").text_content() == dead  # only ReLU units can die (model.can_die)
     assert page.locator("#train-start").is_disabled()
     page.click("#train-stop")
     wait_until(page, OVER, timeout=60_000)

@@ -100,6 +100,7 @@ function onEvent(e) {
   if (run === null) resetRun(e.epochs || 1, e.hidden || []);
   if (e.epochs) run.epochs = e.epochs;
   if (e.hidden) run.hidden = e.hidden;
+  if (e.kind === "start") Object.assign(run, { activation: e.activation, canDie: e.can_die });
   const x = (e.epoch - 1) + (e.batches ? e.batch / e.batches : 1); // position in epochs
   if (e.kind === "batch") {
     run.loss.push([x, e.loss]);
@@ -121,6 +122,11 @@ function onEvent(e) {
 
 // "Dead units: 3 of 64 never fired ...", or per layer: "3 of 128 in layer 1, 0 of 64 in layer 2 ..."
 function showDead(dead, epoch) {
+  if (run.canDie === false) { // only a ReLU that never fires gets no gradient (model.can_die)
+    document.getElementById("dead").textContent =
+      `Dead units: none can die here: a ${run.activation} unit always has a slope, so it keeps learning.`;
+    return;
+  }
   const of = (l) => (run.hidden.length === dead.length ? ` of ${run.hidden[l]}` : "");
   const counts = dead.length === 1
     ? `${dead[0]}${of(0)}`
