@@ -234,12 +234,18 @@ def load(
 def to_inputs(images: np.ndarray, dtype: type = np.float32, out: np.ndarray | None = None) -> np.ndarray:
     """uint8 images (n, 28, 28) or pixel rows (n, 784) → the network's input rows (n, 784) in [0, 1].
 
+    Images that are inputs already (floats, e.g. distorted ones) keep their values, as `dtype`.
     With `out` (an (n, 784) array of `dtype`), the rows are written there instead of a new array.
     """
     # Dividing by 255 puts pixels on the same scale as the He-initialised weights expect;
     # raw 0..255 values would make the first logits ~255× too large. One ufunc call converts and
     # divides in a single pass (uint8 → dtype is exact, so this equals astype(dtype) / 255).
     rows = images.reshape(len(images), math.prod(images.shape[1:]))  # (n, 784); fine for n = 0 too
+    if images.dtype != np.uint8:  # inputs already: their values stay
+        if out is None:
+            return rows.astype(dtype)
+        out[...] = rows
+        return out
     return np.divide(rows, np.asarray(255, dtype=dtype), out=out, dtype=dtype)
 
 

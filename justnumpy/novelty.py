@@ -80,18 +80,13 @@ def fit(
         rows = order[y[order] == c][:ROWS_PER_DIGIT]  # up to 500 random training images of digit c
         if len(rows) == 0:
             continue  # no examples: mean 0 and no directions, so every input read as c is flagged
-        Xc = _inputs(X[np.sort(rows)])  # (n_c, 784) in [0, 1]
+        Xc = data.to_inputs(X[np.sort(rows)])  # (n_c, 784) in [0, 1]
         mean[c] = Xc.mean(axis=0)
         basis[c] = main_directions(Xc - mean[c], components)
     detector = {"mean": mean, "basis": basis, "threshold": np.array(np.inf, dtype=np.float32)}
-    held = score(detector, params, _inputs(X_held), net)  # (n_held,)
+    held = score(detector, params, data.to_inputs(X_held), net)  # (n_held,)
     detector["threshold"] = np.array(np.quantile(held, 1 - flag_rate), dtype=np.float32)
     return detector
-
-
-def _inputs(X: np.ndarray) -> np.ndarray:
-    """uint8 pixel rows → float32 inputs in [0, 1]; inputs stay as they are (as float32)."""
-    return data.to_inputs(X) if X.dtype == np.uint8 else np.asarray(X, dtype=np.float32)
 
 
 def main_directions(D: np.ndarray, k: int) -> np.ndarray:

@@ -189,6 +189,7 @@ def run_epoch(
     total_loss, correct, hints = 0.0, 0, []
     # (n_l,) per hidden layer: the units that output > 0 at least once in this epoch
     fired = [np.zeros(n, dtype=bool) for n in model.sizes(state.params)[1:-1]]
+    can_die = model.can_die(net)  # only a ReLU that never fires gets no gradient; tanh's units always do
     state.batch = 0
     for b, (X, y) in enumerate(
         batches(data.X_train, data.y_train, config.batch_size, state.rng, config.augment), 1
@@ -206,7 +207,7 @@ def run_epoch(
         # What the history, the doctor and the listeners want to know about this batch.
         right = int((probabilities.argmax(axis=1) == y).sum())
         total_loss, correct = total_loss + loss * len(y), correct + right
-        for layer_fired, A in zip(fired, model.hidden(cache), strict=True):
+        for layer_fired, A in zip(fired, model.hidden(cache) if can_die else [], strict=False):
             layer_fired |= A.max(axis=0) > 0
         news = doctor.after_batch(state.step, loss) if doctor else []
         hints += news
@@ -236,8 +237,8 @@ def run_epoch(
         "loss": total_loss / n,
         "train_acc": correct / n,
         "lr": lr,
-        "dead_units": sum(int((~f).sum()) for f in fired),
-        "dead_per_layer": [int((~f).sum()) for f in fired],
+        "dead_units": sum(int((~f).sum()) for f in fired) if can_die else 0,
+        "dead_per_layer": [int((~f).sum()) if can_die else 0 for f in fired],
         "hints": hints,
     }
 
@@ -276,9 +277,12 @@ def dead_units(net: Net, params: network.Params, X: np.ndarray, chunk: int = 10_
     """For each hidden layer, the indices of its units that output 0 for every row of X: dead on these inputs.
 
     A ReLU unit whose Z ≤ 0 for every training example gets no gradient through the ReLU
-    (docs/math.md#backward-pass), so training cannot bring it back: its weights do nothing.
+    (docs/math.md#backward-pass), so training cannot bring it back: its weights do nothing. Units
+    of other activations (tanh, sigmoid, leaky ReLU) always have a slope: none of them is dead.
     """
     fired = [np.zeros(n, dtype=bool) for n in model.sizes(params)[1:-1]]  # (n_l,) per hidden layer
+    if not model.can_die(net):
+        return [np.flatnonzero(~f)[:0] for f in fired]
     for i in range(0, len(X), chunk):
         for layer_fired, A in zip(fired, model.hidden(net.forward(params, X[i : i + chunk])), strict=True):
             layer_fired |= A.max(axis=0, initial=0) > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +53,37 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
         text=True,
         timeout=timeout,
     )
+
+
+def fill(skeleton_text: str, solution_text: str) -> str:
+    """A skeleton of `justnumpy exercise start` with each TODO body replaced by the solution's body.
+
+    Functions and methods are matched by their qualified name (forward, Adam.step); a skeleton's
+    docstring stays, whatever its level.
+    """
+    from justnumpy.exercise.skeleton import definitions
+
+    sol_lines = solution_text.split("\n")
+    bodies = {}
+    for name, node in definitions(ast.parse(solution_text)):
+        if isinstance(node, ast.FunctionDef):
+            first = node.body[1] if ast.get_docstring(node) is not None else node.body[0]
+            bodies[name] = sol_lines[first.lineno - 1 : node.end_lineno]
+    lines = skeleton_text.split("\n")
+    todo = [
+        (name, node)
+        for name, node in definitions(ast.parse(skeleton_text))
+        if isinstance(node, ast.FunctionDef)
+    ]
+    for name, node in reversed(todo):
+        lines[node.body[0].end_lineno : node.end_lineno] = bodies[name]
+    return "\n".join(lines)
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: its text lower-cased, punctuation dropped, spaces to hyphens.
+
+    Links and code in the heading count by their text: "[`network.py`](x)" reads "network.py".
+    """
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")

@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
 
 from justnumpy import commands, data, train
 from justnumpy.measure import bench, sweep
@@ -66,6 +65,8 @@ def test_measure_tiny_run_has_every_field():
     # The augmented epoch ran beside the plain one at batch 128, and the ratio is of their medians.
     plain = result["rows"][1]["justnumpy_s_per_epoch"]
     assert result["augmented_to_plain"] == pytest.approx(result["augmented_s_per_epoch"] / plain)
+    # So did the same network computed by mlp.py.
+    assert result["mlp_to_network"] == pytest.approx(result["mlp_s_per_epoch"] / plain)
 
 
 def test_cli_json_without_baselines_says_skipped(cli):
@@ -74,7 +75,7 @@ def test_cli_json_without_baselines_says_skipped(cli):
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["torch_s_per_epoch"] is None and result["ratio_vs_torch"] is None
-    assert result["augmented_to_plain"] is None  # no batch-128 row to compare with
+    assert result["augmented_to_plain"] is None and result["mlp_to_network"] is None  # no batch-128 row
     assert result["rows"][0]["batch"] == 64 and result["n_examples"] == 200
     r = cli(*args)
     assert r.returncode == 0, r.stderr
@@ -121,7 +122,7 @@ def test_cli_rejects_bad_batch_size(cli):
 
 def test_limit_blas_sets_and_restores_the_thread_count():
     def blas_threads_now() -> int:
-        return next(i["num_threads"] for i in threadpool_info() if "numpy" in i["filepath"])
+        return bench.numpy_blas()["num_threads"]
 
     cores = blas_threads_now()
     assert threads.blas_threads() == cores

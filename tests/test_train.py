@@ -171,11 +171,12 @@ def test_printer_prints_epoch_lines_and_hints():
             "epochs": 2,
             "loss": 0.5,
             "train_acc": 0.9,
-            "val_acc": None,
+            "val_acc": 0.88,
             "test_acc": 0.91,
             "seconds": 1.0,
             "hints": [],
         }
     )
     assert lines[0] == "hint: the loss rose"
-    assert lines[1].startswith("epoch   1/2  loss 0.5000  train 90.00%  test 91.00%")
+    assert lines[1].startswith("epoch   1/2  loss 0.5000  train 90.00%  val 88.00%  (1.0 s)")
+    assert "91.00" not in lines[1]  # the test accuracy is the outcome, printed once at the end

@@ -120,6 +120,8 @@ def table(r: dict) -> str:
         f"scikit-learn MLPClassifier, batch 128: {_s(r['sklearn_spread'])}",
         f"augmented epoch (every image distorted, batch 128): {_s(r.get('augmented_spread'))}"
         + (f", {r['augmented_to_plain']:.2f}× the plain one" if r.get("augmented_to_plain") else ""),
+        f"the same network by mlp.py (layers.py's blocks in a loop), batch 128: {_s(r.get('mlp_spread'))}"
+        + (f", {r['mlp_to_network']:.2f}× network.py's" if r.get("mlp_to_network") else ""),
         "floor = products + update: the five matrix products alone on the step's shapes, and the bytes",
         f"the optimizer's steps must move at {stream:.0f} GB/s (NumPy streaming them here); "
         f"biggest square product: {r['peak_gemm_gflops']:.0f} GFLOP/s",

@@ -19,19 +19,9 @@ from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands.options import add_data_options, load_data, positive_int
+from justnumpy.commands.options import add_data_options, add_parallel_options, load_data, positive_int
 
 HELP = "train every recipe of the accuracy ladder with several seeds; table and figure of what each step buys"
-
-
-def scheduler_address(text: str) -> str:
-    """argparse type: a Dask scheduler's HOST:PORT."""
-    from justnumpy.measure import parallel
-
-    try:
-        return parallel.check_address(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def rung_list(text: str) -> list[str]:
@@ -71,19 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--save-models", action="store_true", help="also save every run's model as OUT/<rung>-seed<S>.npz"
     )
-    where = p.add_mutually_exclusive_group()  # here, or on a Dask scheduler's workers
-    where.add_argument(
-        "--jobs",
-        type=positive_int,
-        metavar="N",
-        help="train N runs at once in processes, each on its share of the cores (default: one per core)",
-    )
-    where.add_argument(
-        "--scheduler",
-        type=scheduler_address,
-        metavar="ADDRESS",
-        help="instead: send the runs to the Dask scheduler at ADDRESS (pip install 'justnumpy[dask]')",
-    )
+    add_parallel_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-run lines")
 
 

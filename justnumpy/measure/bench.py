@@ -34,12 +34,14 @@ import tracemalloc
 import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from justnumpy import network, train
+from justnumpy import mlp, network, train
 from justnumpy.data import to_inputs
+from justnumpy.model import Net
 from justnumpy.training import recipes
 from justnumpy.training.batches import Split
 from justnumpy.training.denormals import flushed_to_zero
@@ -75,18 +77,21 @@ def random_split(n: int, seed: int = 0) -> Split:
     return Split(X, y, no_rows, y[:0], no_rows, y[:0])
 
 
-def justnumpy_epoch(data: Split, batch: int, hidden: int = 256, augment: str = "none") -> Callable[[], None]:
+def justnumpy_epoch(
+    data: Split, batch: int, hidden: int = 256, augment: str = "none", net: Net = network
+) -> Callable[[], None]:
     """One real training epoch per call: train.run_epoch, default recipe, on the BLAS threads NumPy has.
 
     With `augment` (see augment.KINDS) every image of the epoch is distorted afresh, as in training.
+    `net` computes it: network.py, or mlp.Net() for the same network built from layers.py's blocks.
     """
     config = train.Config(batch_size=batch, hidden=hidden, epochs=1000, augment=augment)
-    state = train.new_state(config)
+    state = train.new_state(config, net)
     total_steps = config.epochs * math.ceil(len(data.X_train) / batch)
 
     def run() -> None:
         with flushed_to_zero():  # as train.train does around every epoch
-            train.run_epoch(config, state, data, total_steps)
+            train.run_epoch(config, state, data, total_steps, net)
 
     return run
 
@@ -228,6 +233,8 @@ def contenders(
     runs["stream"] = stream_step(hidden, reps=STREAM_REPS)  # seconds per step, whatever the batch
     if 128 in batches:  # the same epoch with every image distorted (the `best` recipe's augmentation)
         runs["augmented/128"] = timed(justnumpy_epoch(data, 128, hidden, "affine"))
+        # ... and computed by mlp.py's loop over layers.py's blocks instead of network.py's lines
+        runs["mlp/128"] = timed(justnumpy_epoch(data, 128, hidden, net=mlp.Net()))
     if baselines and 128 in batches and (f := sklearn_epoch(X_float, data.y_train, 128, hidden)) is not None:
         runs["sklearn/128"] = timed(f)
     return runs
@@ -311,6 +318,11 @@ def measure(
     result["augmented_spread"] = stats.get("augmented/128")
     # What distorting every image costs, as a multiple of the plain epoch beside it in the same rounds.
     result["augmented_to_plain"] = augmented / main["justnumpy_s_per_epoch"] if augmented else None
+    layered = stats.get("mlp/128", {}).get("median")
+    result["mlp_s_per_epoch"] = layered
+    result["mlp_spread"] = stats.get("mlp/128")
+    # The same network through the general code, as a multiple of network.py's epoch in the same rounds.
+    result["mlp_to_network"] = layered / main["justnumpy_s_per_epoch"] if layered else None
     result["sklearn_s_per_epoch"] = stats.get("sklearn/128", {}).get("median")
     result["sklearn_spread"] = stats.get("sklearn/128")
     result["peak_gemm_gflops"] = peak_gemm_gflops()
@@ -362,8 +374,15 @@ def machine() -> dict:
 
 
 def numpy_blas() -> dict:
-    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found."""
-    return next((i for i in threadpool_info() if "numpy" in i["filepath"]), {})
+    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found.
+
+    NumPy's wheels keep it in numpy.libs beside the package (a folder name, not a substring of the
+    path: a checkout called justnumpy holds every library of its virtual environment).
+    """
+    package = Path(np.__file__).parent
+    homes = (package, package.with_name("numpy.libs"))
+    mine = (i for i in threadpool_info() if any(Path(i["filepath"]).is_relative_to(h) for h in homes))
+    return next(mine, {})
 
 
 def _cpu_name() -> str:
