@@ -19,7 +19,7 @@ with the same `mask_seed`, so the finite differences see one fixed function of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -42,6 +42,29 @@ def objective(
     return net.loss(probabilities, y) + mlp.l2_penalty(params, weight_decay)
 
 
+def central_differences(
+    f: Callable[[], float], arrays: dict[str, np.ndarray], h: float = 1e-5
+) -> dict[str, np.ndarray]:
+    """(f(x + h) − f(x − h)) / 2h for every entry x of every array: the slope of f along each.
+
+    f takes no arguments and reads the arrays, which are nudged in place, one entry at a time, and
+    restored. Returns one array of slopes per name, shaped like the array.
+    """
+    slopes = {}
+    for name, x in arrays.items():
+        g = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            original = x[i]
+            x[i] = original + h
+            f_plus = f()
+            x[i] = original - h
+            f_minus = f()
+            x[i] = original  # restore before touching the next entry
+            g[i] = (f_plus - f_minus) / (2 * h)
+        slopes[name] = g
+    return slopes
+
+
 def numerical_gradients(
     net: Net, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, h: float = 1e-5, **regularization
 ) -> dict[str, np.ndarray]:
@@ -49,19 +72,8 @@ def numerical_gradients(
 
     `regularization` (dropout, weight_decay, mask_seed) is passed on to `objective`.
     """
-    grads = {}
-    for name, theta in params.items():
-        g = np.zeros_like(theta)
-        for i in np.ndindex(theta.shape):
-            original = theta[i]
-            theta[i] = original + h
-            loss_plus = objective(net, params, X, y, **regularization)
-            theta[i] = original - h
-            loss_minus = objective(net, params, X, y, **regularization)
-            theta[i] = original  # restore before touching the next weight
-            g[i] = (loss_plus - loss_minus) / (2 * h)
-        grads["d" + name] = g
-    return grads
+    slopes = central_differences(lambda: objective(net, params, X, y, **regularization), params, h)
+    return {"d" + name: g for name, g in slopes.items()}
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:

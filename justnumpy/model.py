@@ -26,6 +26,9 @@ from justnumpy import mlp, network
 from justnumpy.files import modelfile
 
 Net = Any  # the network module, an mlp.Net or a learner's module: init_params forward loss backward predict
+# Where "dead" means stuck: a ReLU unit that outputs 0 for every image passes back no gradient,
+# so it never learns again. A leaky ReLU, sigmoid or tanh unit always passes some back.
+UNITS_CAN_DIE = ("relu",)
 TEXTBOOK = {"activation": "relu", "loss": "cross-entropy", "init": "he"}  # what network.py computes
 
 
@@ -88,6 +91,11 @@ def describe(net: Net) -> dict[str, str]:
     if isinstance(net, mlp.Net):
         return {"activation": net.activation, "loss": net.loss_name}
     return {"activation": TEXTBOOK["activation"], "loss": TEXTBOOK["loss"]}
+
+
+def can_die(net: Net) -> bool:
+    """Whether the net's hidden units can die: only ReLU's slope is 0 wherever a unit is silent."""
+    return describe(net)["activation"] in UNITS_CAN_DIE
 
 
 def net_from_meta(meta: Mapping[str, Any], params: Mapping[str, np.ndarray]) -> Net:

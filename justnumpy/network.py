@@ -12,7 +12,9 @@ and, by the chain rule, backwards:
 
 Two optional regularizers, off unless asked for: dropout on A1 (forward(..., dropout=p, rng=rng)
 multiplies A1 by a random mask of 0 and 1/(1−p), and backward multiplies dA1 by the same mask) and L2
-weight decay (backward(..., weight_decay=λ) adds λ·W to dW1 and dW2).
+weight decay (backward(..., weight_decay=λ) adds λ·W to dW1 and dW2). Dropout on the input pixels,
+the ladder's input-dropout rung, is not in this file: the training loop (train.run_epoch)
+multiplies each batch X by a dropout_mask before it calls forward and backward.
 
 Shapes: m examples per batch, X (m, 784) pixels scaled to [0, 1], W1 (784, H), b1 (H,),
 W2 (H, 10), b2 (10,), Y the one-hot form of the integer labels y (m,).

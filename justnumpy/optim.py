@@ -104,10 +104,11 @@ class Momentum(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on g, scaled per weight by a running RMS of g.
 
-    m ← β1·m + (1−β1)·g;  s ← β2·s + (1−β2)·g²;  θ ← θ − lr·m̂ / (√ŝ + ε),
-    where m̂ = m/(1−β1ᵗ) and ŝ = s/(1−β2ᵗ) undo the bias of starting m and s at zero.
+    v ← β1·v + (1−β1)·g;  s ← β2·s + (1−β2)·g²;  θ ← θ − lr·v̂ / (√ŝ + ε),
+    where v̂ = v/(1−β1ᵗ) and ŝ = s/(1−β2ᵗ) undo the bias of starting v and s at zero.
     Weights with consistently large gradients take smaller steps; weights whose gradients are small
-    or seldom non-zero take relatively larger ones.
+    or seldom non-zero take relatively larger ones. (Kingma & Ba call v "m"; here m is the batch
+    size, so the running mean is v, as momentum's velocity, and its buffers keep the paper's name.)
     """
 
     name = "adam"
@@ -121,22 +122,22 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.state = {"t": np.zeros((), dtype=np.int64)}  # steps taken, for the bias correction
         for k, p in params.items():
-            self.state["m_" + k] = np.zeros_like(p)  # running mean of the gradient
-            self.state["s_" + k] = np.zeros_like(p)  # running mean of its square
+            self.state["m_" + k] = np.zeros_like(p)  # v: running mean of the gradient
+            self.state["s_" + k] = np.zeros_like(p)  # s: running mean of its square
 
     def step(self, grads: Params) -> None:
         self.state["t"] += 1
         t = int(self.state["t"])
         for k, theta in self.params.items():
             g = grads["d" + k]
-            m, s = self.state["m_" + k], self.state["s_" + k]
-            m *= self.beta1
-            m += (1 - self.beta1) * g
+            v, s = self.state["m_" + k], self.state["s_" + k]
+            v *= self.beta1
+            v += (1 - self.beta1) * g
             s *= self.beta2
             s += (1 - self.beta2) * (g * g)
-            m_hat = m / (1 - self.beta1**t)  # early on m is biased towards its zero start; undo that
+            v_hat = v / (1 - self.beta1**t)  # early on v is biased towards its zero start; undo that
             s_hat = s / (1 - self.beta2**t)
-            theta -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
+            theta -= self.lr * v_hat / (np.sqrt(s_hat) + self.eps)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

@@ -39,7 +39,7 @@ from justnumpy.training.config import Config
 from justnumpy.training.denormals import flushed_to_zero
 from justnumpy.training.doctor import Doctor
 from justnumpy.training.state import State, net_for, new_state
-from justnumpy.training.threads import blas_threads, one_blas_thread
+from justnumpy.training.threads import one_blas_thread
 
 __all__ = [
     "Config",
@@ -109,13 +109,13 @@ def train(
     notify(listeners, {"kind": "start", "epochs": config.epochs, "hints": opening})
     total_steps = config.epochs * math.ceil(len(data.y_train) / config.batch_size)
     saved, reason = None, "done"  # the epoch `out` holds, once this call has saved one
+    done = state.epoch  # the last epoch trained, scored, saved and announced
     try:
         while state.epoch < config.epochs:
             start = time.perf_counter()
             # NumPy's overflow warnings would print raw; the guard below says what happened instead.
             with (
                 np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-                blas_threads(config.batch_size),
                 flushed_to_zero(),  # tiny velocities become 0, not slow denormals (denormals.py)
             ):
                 record = run_epoch(config, state, data, total_steps, net, listeners, doctor)
@@ -133,6 +133,7 @@ def train(
                     checkpoint.save(out, config, state)
                     saved = state.epoch
                 notify(listeners, {"kind": "epoch", "epochs": config.epochs, **record, "hints": news})
+                done = state.epoch
             if config.n_iter_no_change and stalled(state.history["val_acc"], config.n_iter_no_change):
                 reason = "early stop"
                 break
@@ -142,9 +143,9 @@ def train(
         raise TrainingDiverged(f"{e}; {kept(out, saved)}", e.lr) from None
     except KeyboardInterrupt:
         steps = math.ceil(len(data.y_train) / config.batch_size)
-        where = f"after epoch {state.epoch} of {config.epochs}" if state.epoch else "before the first batch"
-        if state.batch:
-            where = f"in epoch {state.epoch + 1} of {config.epochs}, after batch {state.batch} of {steps}"
+        where = f"after epoch {done} of {config.epochs}" if done else "before the first batch"
+        if state.batch or state.epoch > done:  # in an epoch's batches, or scoring and saving it
+            where = f"in epoch {done + 1} of {config.epochs}, after batch {state.batch or steps} of {steps}"
         raise TrainingInterrupted(f"interrupted {where}; {kept(out, saved)}") from None
     # The not-a-digit detector (novelty.py) belongs to the finished weights: fit it once, at the end.
     state.detector = fit_detector(net, state.params, data)
@@ -188,6 +189,7 @@ def run_epoch(
     total_loss, correct, hints = 0.0, 0, []
     # (n_l,) per hidden layer: the units that output > 0 at least once in this epoch
     fired = [np.zeros(n, dtype=bool) for n in model.sizes(state.params)[1:-1]]
+    can_die = model.can_die(net)  # only a ReLU that never fires gets no gradient; tanh's units always do
     state.batch = 0
     for b, (X, y) in enumerate(
         batches(data.X_train, data.y_train, config.batch_size, state.rng, config.augment), 1
@@ -205,7 +207,7 @@ def run_epoch(
         # What the history, the doctor and the listeners want to know about this batch.
         right = int((probabilities.argmax(axis=1) == y).sum())
         total_loss, correct = total_loss + loss * len(y), correct + right
-        for layer_fired, A in zip(fired, model.hidden(cache), strict=True):
+        for layer_fired, A in zip(fired, model.hidden(cache) if can_die else [], strict=False):
             layer_fired |= A.max(axis=0) > 0
         news = doctor.after_batch(state.step, loss) if doctor else []
         hints += news
@@ -235,8 +237,8 @@ def run_epoch(
         "loss": total_loss / n,
         "train_acc": correct / n,
         "lr": lr,
-        "dead_units": sum(int((~f).sum()) for f in fired),
-        "dead_per_layer": [int((~f).sum()) for f in fired],
+        "dead_units": sum(int((~f).sum()) for f in fired) if can_die else 0,
+        "dead_per_layer": [int((~f).sum()) if can_die else 0 for f in fired],
         "hints": hints,
     }
 
@@ -275,9 +277,12 @@ def dead_units(net: Net, params: network.Params, X: np.ndarray, chunk: int = 10_
     """For each hidden layer, the indices of its units that output 0 for every row of X: dead on these inputs.
 
     A ReLU unit whose Z ≤ 0 for every training example gets no gradient through the ReLU
-    (docs/math.md#backward-pass), so training cannot bring it back: its weights do nothing.
+    (docs/math.md#backward-pass), so training cannot bring it back: its weights do nothing. Units
+    of other activations (tanh, sigmoid, leaky ReLU) always have a slope: none of them is dead.
     """
     fired = [np.zeros(n, dtype=bool) for n in model.sizes(params)[1:-1]]  # (n_l,) per hidden layer
+    if not model.can_die(net):
+        return [np.flatnonzero(~f)[:0] for f in fired]
     for i in range(0, len(X), chunk):
         for layer_fired, A in zip(fired, model.hidden(net.forward(params, X[i : i + chunk])), strict=True):
             layer_fired |= A.max(axis=0, initial=0) > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,22 +55,35 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
     )
 
 
-def process_state(pid: int) -> tuple[str, int] | None:
-    """(state letter, parent's pid) of a process, from Linux's /proc; None if there is no such process."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # after "pid (name)"
-    except FileNotFoundError:
-        return None
-    return fields[0], int(fields[1])
+def fill(skeleton_text: str, solution_text: str) -> str:
+    """A skeleton of `justnumpy exercise start` with each TODO body replaced by the solution's body.
+
+    Functions and methods are matched by their qualified name (forward, Adam.step); a skeleton's
+    docstring stays, whatever its level.
+    """
+    from justnumpy.exercise.skeleton import definitions
+
+    sol_lines = solution_text.split("\n")
+    bodies = {}
+    for name, node in definitions(ast.parse(solution_text)):
+        if isinstance(node, ast.FunctionDef):
+            first = node.body[1] if ast.get_docstring(node) is not None else node.body[0]
+            bodies[name] = sol_lines[first.lineno - 1 : node.end_lineno]
+    lines = skeleton_text.split("\n")
+    todo = [
+        (name, node)
+        for name, node in definitions(ast.parse(skeleton_text))
+        if isinstance(node, ast.FunctionDef)
+    ]
+    for name, node in reversed(todo):
+        lines[node.body[0].end_lineno : node.end_lineno] = bodies[name]
+    return "\n".join(lines)
 
 
-def running(pid: int) -> bool:
-    """Whether process pid exists and is not a zombie (an ended process nobody has waited for yet)."""
-    state = process_state(pid)
-    return state is not None and state[0] != "Z"
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: its text lower-cased, punctuation dropped, spaces to hyphens.
 
-
-def children(pid: int) -> list[int]:
-    """The running processes whose parent is pid."""
-    states = {int(p.name): process_state(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
-    return [child for child, state in states.items() if state and state[1] == pid and state[0] != "Z"]
+    Links and code in the heading count by their text: "[`network.py`](x)" reads "network.py".
+    """
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")

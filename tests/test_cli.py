@@ -26,7 +26,12 @@ def test_train_evaluate_round_trip(cli, tiny_data, tmp_path):
         str(out),
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.count("epoch ") == 3 and "test accuracy" in r.stdout
+    epochs = [line for line in r.stdout.splitlines() if line.startswith("epoch ")]
+    assert len(epochs) == 3 and all(
+        " val " in line and "test" not in line for line in epochs
+    )  # val per epoch
+    assert r.stdout.count("test accuracy") == 1  # and test once, at the end
+    assert r.stdout.strip().splitlines()[-1].startswith("test accuracy ")
     params, meta, extra = modelfile.load(out)
     assert params["W1"].shape == (784, 32) and meta["epoch"] == 3
     assert len(meta["history"]["test_acc"]) == 3 and meta["config"]["batch_size"] == 32
@@ -103,7 +108,8 @@ def test_batch_larger_than_data(cli, tiny_data, tmp_path):
 
 def test_meta_is_plain_json(tiny_data, tmp_path, cli):
     out = tmp_path / "m.npz"
-    cli("train", "--data-dir", str(tiny_data), "--epochs", "1", "--hidden", "8", "--out", str(out))
+    r = cli("train", "--data-dir", str(tiny_data), "--epochs", "1", "--hidden", "8", "--out", str(out))
+    assert " after 1 epoch; saved " in r.stdout  # one epoch, not "1 epochs"
     with np.load(out, allow_pickle=False) as npz:
         meta = json.loads(str(npz["meta"]))
     assert meta["format_version"] == 2 and meta["dataset"] == "mnist" and meta["sizes"] == [784, 8, 10]

@@ -17,6 +17,7 @@ from PIL import Image
 from justnumpy import data, network, train
 from justnumpy.files import modelfile
 from justnumpy.see import plots
+from justnumpy.see.mosaic import mosaic, tile_corner, weight_tiles
 from justnumpy.training import checkpoint, doctor
 from justnumpy.training.doctor import Doctor
 from tests.helpers import make_dataset
@@ -220,16 +221,17 @@ def black_pixels(path) -> int:
 def test_plots_show_the_dead_units(tmp_path):
     rng = np.random.default_rng(0)
     W1 = rng.standard_normal((784, 16)).astype(np.float32)
-    tiles = plots.weight_tiles(W1)
-    mosaic = plots.mosaic(tiles)
+    tiles = weight_tiles(W1)
+    grid = mosaic(tiles)
     for k in range(16):  # the frames go exactly around the tiles they mark
-        top, left = plots.tile_corner(k, 16)
-        np.testing.assert_array_equal(mosaic[top : top + 28, left : left + 28], tiles[k])
+        top, left = tile_corner(k, 16)
+        np.testing.assert_array_equal(grid[top : top + 28, left : left + 28], tiles[k])
     plain = plots.draw_hidden_units(W1, tmp_path / "plain.png", dead=np.array([], dtype=int))
     framed = plots.draw_hidden_units(W1, tmp_path / "framed.png", dead=np.array([0, 5, 9]), n_images=100)
     assert black_pixels(framed) > black_pixels(plain) + 3 * 4 * 20  # three black frames of four sides
     history = {"epoch": [1, 2], "loss": [0.5, 0.3], "train_acc": [0.8, 0.9], "val_acc": [None, None]}
     history["test_acc"] = [0.8, 0.9]
     without = Image.open(plots.draw_curves(history, tmp_path / "c2.png")).size
-    with_dead = Image.open(plots.draw_curves({**history, "dead_units": [0, 3]}, tmp_path / "c3.png", 16)).size
+    dead = {**history, "dead_units": [0, 3]}  # a file from before the counts per layer
+    with_dead = Image.open(plots.draw_curves(dead, tmp_path / "c3.png", (16,))).size
     assert with_dead[0] == round(without[0] * 3 / 2) and with_dead[1] == without[1]  # a third panel

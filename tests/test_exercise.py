@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from justnumpy import network
-from justnumpy.exercise import bugs, checker, checks, diagnose, skeleton, zoo
+from justnumpy.exercise import bugs, checker, checks, diagnose, kinds, skeleton, zoo
 from justnumpy.exercise.report import FAIL, NOT_RUN, PASS
-from tests.helpers import REPO
+from tests.helpers import REPO, fill
 from tests.test_math_doc import github_anchor
 
 SOLUTION = REPO / "tests" / "fixtures" / "exercise_solution.py"
@@ -45,22 +45,6 @@ def variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
     return path
 
 
-def fill(skeleton_text: str, solution_text: str) -> str:
-    """The skeleton with each TODO body replaced by the body of the same function in the solution."""
-    lines = skeleton_text.split("\n")
-    sol_lines = solution_text.split("\n")
-    bodies = {}
-    for fn in ast.parse(solution_text).body:
-        if isinstance(fn, ast.FunctionDef):
-            start = fn.body[1] if isinstance(fn.body[0], ast.Expr) and len(fn.body) > 1 else fn.body[0]
-            bodies[fn.name] = sol_lines[start.lineno - 1 : fn.end_lineno]
-    functions = [fn for fn in ast.parse(skeleton_text).body if isinstance(fn, ast.FunctionDef)]
-    for fn in reversed(functions):
-        doc_end = fn.body[0].end_lineno
-        lines[doc_end : fn.end_lineno] = bodies[fn.name]
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- networks that must pass
 
 
@@ -76,7 +60,7 @@ def test_check_passes_right_networks(path):
 def test_filled_in_skeleton_passes_through_the_command_line(cli, tmp_path):
     r = cli("exercise", "start", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    network_file = tmp_path / skeleton.NETWORK
+    network_file = tmp_path / kinds.NETWORK.file
     network_file.write_text(fill(network_file.read_text(), SOLUTION.read_text()), encoding="utf-8")
     assert "NotImplementedError" not in network_file.read_text()
     r = cli("check", str(network_file))
@@ -90,8 +74,8 @@ def test_filled_in_skeleton_passes_through_the_command_line(cli, tmp_path):
 def test_start_writes_a_skeleton_with_the_reference_api(cli, tmp_path):
     r = cli("exercise", "start", str(tmp_path / "ex"))
     assert r.returncode == 0, r.stderr
-    text = (tmp_path / "ex" / skeleton.NETWORK).read_text()
-    readme = (tmp_path / "ex" / skeleton.README).read_text()
+    text = (tmp_path / "ex" / kinds.NETWORK.file).read_text()
+    readme = (tmp_path / "ex" / kinds.NETWORK.readme).read_text()
     assert "justnumpy check my_network.py" in readme and "justnumpy train --network my_network.py" in readme
     functions = {fn.name: fn for fn in ast.parse(text).body if isinstance(fn, ast.FunctionDef)}
     assert {"init_params", "forward", "loss", "backward", "predict"} <= set(functions)
@@ -233,7 +217,7 @@ EXTRA = [  # (template text, replacement, step that must fail, bug it must name)
     (
         "return E / E.sum(axis=1, keepdims=True)",
         "return E / E.sum(axis=0, keepdims=True)",
-        "forward",
+        "softmax",
         "softmax-wrong-axis",
     ),
     (
@@ -468,7 +452,7 @@ def test_filled_in_skeleton_trains_to_97_percent_in_two_epochs(cli, tmp_path, mn
     from justnumpy.files import modelfile
 
     skeleton.start(tmp_path)
-    mine = tmp_path / skeleton.NETWORK
+    mine = tmp_path / kinds.NETWORK.file
     mine.write_text(fill(mine.read_text(), SOLUTION.read_text()), encoding="utf-8")
     out = tmp_path / "mine.npz"
     r = cli("train", "--network", str(mine), "--epochs", "2", "--out", str(out), "--quiet")

@@ -5,16 +5,11 @@ from __future__ import annotations
 import ast
 import re
 
-from tests.helpers import REPO
+from tests.helpers import REPO, github_anchor
 
 DOC = (REPO / "docs" / "math.md").read_text(encoding="utf-8")
 # A code link is [`fragment`](../justnumpy/network.py#L70): line 70 must contain the fragment.
 LINK = re.compile(r"\[`([^`]+)`\]\(\.\./justnumpy/(network\.py|optim\.py)#L(\d+)\)")
-
-
-def github_anchor(heading: str) -> str:
-    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
 def test_github_anchor_rules():

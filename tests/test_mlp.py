@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from justnumpy import gradcheck, layers, mlp, network, train
+from tests.test_layers import torch_activation
 
 DEPTHS = {1: (30, 10), 2: (30, 7, 10), 3: (30, 7, 6, 10), 4: (30, 7, 6, 5, 10)}
 
@@ -65,12 +66,7 @@ def test_dropout_in_every_hidden_layer_matches_finite_differences(dropout):
 def torch_gradients(params, X, y, activation, loss, weight_decay):
     """The same network in PyTorch; its autograd's gradients for every parameter."""
     torch = pytest.importorskip("torch")
-    f = {
-        "relu": torch.relu,
-        "leaky-relu": lambda z: torch.nn.functional.leaky_relu(z, layers.LEAKY_SLOPE),
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-    }[activation]
+    f = torch_activation(activation)
     tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     L = len(params) // 2
     A = torch.tensor(X)
@@ -122,4 +118,10 @@ def test_a_deep_network_learns(tiny_data):
         train.Config(hidden=(32, 16), activation="tanh", epochs=3, batch_size=50, lr=0.1), raw, callbacks=[]
     )
     assert state.history["train_acc"][-1] > 0.9 and state.history["loss"][-1] < state.history["loss"][0]
-    assert len(state.history["dead_per_layer"][-1]) == 2
+    # tanh's units always have a slope, so none is dead, whatever it outputs (only ReLUs can die)
+    assert state.history["dead_per_layer"][-1] == [0, 0] and state.history["dead_units"][-1] == 0
+    never_positive = mlp.init_params((784, 4, 10), seed=0)
+    never_positive["b1"][:] = -1e3
+    X = data.to_inputs(raw[0][:50])
+    assert [len(d) for d in train.dead_units(mlp.Net("tanh"), never_positive, X)] == [0]
+    assert [len(d) for d in train.dead_units(network, never_positive, X)] == [4]

@@ -1,11 +1,13 @@
-"""notebooks/learn.ipynb runs from top to bottom on the real MNIST, and its saved outputs are current.
+"""The notebooks run from top to bottom on the real MNIST, and their saved outputs are current.
 
-The notebook is committed with its outputs, so that it reads without running. These tests run it
+notebooks/learn.ipynb (the learning path by hand) and notebooks/why.ipynb (vanishing gradients by
+hand) are committed with their outputs, so that they read without running. These tests run each
 again in a fresh kernel (the ipykernel of the Python running the tests, importing this checkout)
 and compare what it prints with what was saved: a change in the code that changes a printed number
-fails here until the notebook is executed again. To execute it in place, from the repository root:
+fails here until the notebook is executed again. To execute them in place, from the repository root:
 
-    python -m tests.test_notebook
+    python -m tests.test_notebook                 # both
+    python -m tests.test_notebook why.ipynb       # one
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ from tests.test_math_doc import DOC, github_anchor
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-NOTEBOOK = REPO / "notebooks" / "learn.ipynb"
+FOLDER = REPO / "notebooks"
+# Each notebook, the figures it draws and the fewest links into docs/math.md it must make.
+NOTEBOOKS = {
+    "learn.ipynb": {"figures": 3, "math_links": 8},  # the first digit, the hidden units, the wrong answer
+    "why.ipynb": {"figures": 1, "math_links": 3},  # both networks' gradients per layer
+}
 CELL_TIMEOUT = 600  # seconds: a guard against a hung kernel, far above any cell's run time
 
 
-def execute(path: Path = NOTEBOOK) -> NotebookNode:
+def execute(path: Path) -> NotebookNode:
     """Run the notebook at `path` from top to bottom in a fresh kernel; return it with the new outputs.
 
     Raises nbclient's CellExecutionError, naming the cell, if any cell fails.
@@ -81,39 +88,49 @@ def printed(nb: NotebookNode) -> list[list[str]]:
     return cells
 
 
+@pytest.fixture(scope="module", params=sorted(NOTEBOOKS))
+def name(request) -> str:
+    """The file name of each notebook in notebooks/, one after the other."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def saved():
+def saved(name):
     nbformat = pytest.importorskip("nbformat")
-    return nbformat.read(NOTEBOOK, as_version=4)
+    return nbformat.read(FOLDER / name, as_version=4)
 
 
 @pytest.fixture(scope="module")
-def executed(mnist_raw):
+def executed(name, mnist_raw):
     """The notebook run afresh on the real MNIST (`mnist_raw` skips without it, and fails in CI)."""
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    return execute()
+    return execute(FOLDER / name)
+
+
+def test_every_notebook_is_tested():
+    assert sorted(p.name for p in FOLDER.glob("*.ipynb")) == sorted(NOTEBOOKS)
 
 
 @pytest.mark.slow
-def test_notebook_runs_top_to_bottom(executed):
+def test_notebook_runs_top_to_bottom(name, executed):
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
     errors = [out for cell in code for out in cell.outputs if out.output_type == "error"]
     assert not errors
     figures = [out for cell in code for out in cell.outputs if "image/png" in out.get("data", {})]
-    assert len(figures) == 3  # the first digit, the hidden units, the wrong answer
+    assert len(figures) == NOTEBOOKS[name]["figures"]
 
 
 @pytest.mark.slow
-def test_saved_outputs_are_current(saved, executed):
+def test_saved_outputs_are_current(name, saved, executed):
     for number, (now, then) in enumerate(zip(printed(executed), printed(saved), strict=True), 1):
         changes = difflib.unified_diff(
             "".join(then).splitlines(), "".join(now).splitlines(), "saved", "now", lineterm=""
         )
         assert now == then, (
-            f"code cell {number} of {NOTEBOOK.name} prints something else than its saved output; "
-            "execute the notebook again: python -m tests.test_notebook\n" + "\n".join(changes)
+            f"code cell {number} of {name} prints something else than its saved output; "
+            f"execute the notebook again: python -m tests.test_notebook {name}\n" + "\n".join(changes)
         )
 
 
@@ -131,11 +148,11 @@ def test_every_code_cell_follows_its_explanation(saved):
     assert not lonely, f"code cells {lonely} have no Markdown cell before them"
 
 
-def test_links_into_the_math_exist(saved):
+def test_links_into_the_math_exist(name, saved):
     text = "\n".join(cell.source for cell in saved.cells if cell.cell_type == "markdown")
     anchors = set(re.findall(r"\(\.\./docs/math\.md#([\w-]+)\)", text))
     headings = {github_anchor(h) for h in re.findall(r"^#+ (.+)$", DOC, flags=re.MULTILINE)}
-    assert len(anchors) >= 8
+    assert len(anchors) >= NOTEBOOKS[name]["math_links"]
     assert anchors <= headings, f"missing sections of docs/math.md: {sorted(anchors - headings)}"
     for target in set(re.findall(r"\]\(\.\./([^)#]+)", text)):
         assert (REPO / target).exists(), f"the notebook links to {target}, which does not exist"
@@ -144,5 +161,7 @@ def test_links_into_the_math_exist(saved):
 if __name__ == "__main__":
     import nbformat
 
-    nbformat.write(execute(), NOTEBOOK)
-    print(f"executed {NOTEBOOK.relative_to(REPO)} in place", file=sys.stderr)
+    for chosen in sys.argv[1:] or sorted(NOTEBOOKS):
+        path = FOLDER / Path(chosen).name
+        nbformat.write(execute(path), path)
+        print(f"executed {path.relative_to(REPO)} in place", file=sys.stderr)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from justnumpy import augment, data, network, train
 from justnumpy.training import batches as batches_module
 from justnumpy.training.batches import Split, batches, split
 from justnumpy.training.callbacks import Printer
+from justnumpy.training.threads import CONTROLLER
 
 
 def random_split(n: int, seed: int = 0) -> Split:
@@ -75,6 +78,40 @@ def test_distorted_batches_are_the_shuffled_rows_augmented_whatever_the_chunks(
     assert rng.bit_generator.state == expected_rng.bit_generator.state  # the same draws, nothing more
 
 
+def test_float_images_are_distorted_as_their_pixels_are():
+    X, y = random_split(1500, seed=3)[:2]
+    from_pixels = [Xb for Xb, _ in batches(X, y, 100, np.random.default_rng(4), "affine+elastic")]
+    from_floats = [
+        Xb for Xb, _ in batches(data.to_inputs(X), y, 100, np.random.default_rng(4), "affine+elastic")
+    ]
+    np.testing.assert_array_equal(np.concatenate(from_floats), np.concatenate(from_pixels))
+
+
+def test_stopping_mid_epoch_ends_the_distorting_thread_and_restores_the_blas():
+    X, y = random_split(3000)[:2]
+    threads_before = threading.active_count()
+    blas_before = [pool["num_threads"] for pool in threadpool_info()]
+    epoch = batches(X, y, 128, np.random.default_rng(0), "affine")
+    next(epoch)
+    assert threading.active_count() == threads_before + 1  # the next chunk is being distorted
+    assert {pool["num_threads"] for pool in CONTROLLER.select(user_api="blas").info()} == {1}  # NumPy's
+    epoch.close()  # what happens when the loop is left early (StopTraining, Ctrl-C)
+    assert threading.active_count() == threads_before
+    assert [pool["num_threads"] for pool in threadpool_info()] == blas_before
+
+
+def test_two_epochs_at_once_each_get_their_own_images():
+    # Two runs in two threads (the web page's and another) interleave like these two generators.
+    X, y = random_split(3000)[:2]
+    a = batches(X, y, 128, np.random.default_rng(6), "affine")
+    b = batches(X, y, 128, np.random.default_rng(7), "affine")
+    got = [(Xa, Xb) for (Xa, _), (Xb, _) in zip(a, b, strict=True)]
+    for seed, images in ((6, [Xa for Xa, _ in got]), (7, [Xb for _, Xb in got])):
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(X))
+        np.testing.assert_array_equal(np.concatenate(images), augment.augment(X[order], rng, "affine"))
+
+
 def test_split_holds_out_the_same_rows_for_the_same_seed_and_scales_them():
     rng = np.random.default_rng(0)
     raw = (
@@ -134,11 +171,12 @@ def test_printer_prints_epoch_lines_and_hints():
             "epochs": 2,
             "loss": 0.5,
             "train_acc": 0.9,
-            "val_acc": None,
+            "val_acc": 0.88,
             "test_acc": 0.91,
             "seconds": 1.0,
             "hints": [],
         }
     )
     assert lines[0] == "hint: the loss rose"
-    assert lines[1].startswith("epoch   1/2  loss 0.5000  train 90.00%  test 91.00%")
+    assert lines[1].startswith("epoch   1/2  loss 0.5000  train 90.00%  val 88.00%  (1.0 s)")
+    assert "91.00" not in lines[1]  # the test accuracy is the outcome, printed once at the end

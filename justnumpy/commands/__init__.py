@@ -30,6 +30,7 @@ COMMANDS = [
     "serve",
     "bench",
     "ladder",
+    "why",
     "exercise",
     "check",
 ]
@@ -71,11 +72,20 @@ def reference_table() -> str:
     helps = {action.dest: action.help for action in subcommands._choices_actions}
     rows = ["| command | what it does | options |", "| --- | --- | --- |"]
     for name, sub in subcommands.choices.items():
-        options = ", ".join(
-            f"`{a.option_strings[-1]}`" for a in sub._actions if a.option_strings and a.dest != "help"
-        )
+        options = ", ".join(f"`{option}`" for option in _options(sub))
         rows.append(f"| `justnumpy {' '.join([name, *_positionals(sub)])}` | {helps[name]} | {options} |")
     return "\n".join(rows) + "\n"
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    """The long options of a command, and of its subcommands (exercise start --level), once each."""
+    options = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            options += [o for choice in action.choices.values() for o in _options(choice)]
+        elif action.option_strings and action.dest != "help":
+            options.append(action.option_strings[-1])
+    return list(dict.fromkeys(options))
 
 
 def _positionals(parser: argparse.ArgumentParser) -> list[str]:
@@ -110,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"justnumpy: error: {e}\n")
         return 1
     except KeyboardInterrupt as e:  # train's message says where it stopped and what was saved
-        sys.stderr.write(f"justnumpy: {e or 'interrupted'}\n")
+        sys.stderr.write(f"justnumpy: {str(e) or 'interrupted'}\n")
         return 130
     except BrokenPipeError:  # e.g. `justnumpy evaluate m.npz | head -1`
         sys.stderr.close()

@@ -1,13 +1,21 @@
-"""Check your own network file step by step; when it is wrong, say which classic bug it looks like.
+"""Check a file you wrote step by step; when it is wrong, say which classic bug it looks like.
 
-The file defines init_params, forward, loss, backward and predict, as the skeleton of
-`justnumpy exercise start` has them. The steps run in the order you write the functions and stop
-at the first that fails: the file loads; the functions exist with the right arguments;
-init_params gives the right shapes, float32 and a sensible scale; forward gives Z1 A1 Z2 A2 of
-the right shapes and values, and no NaN for logits of ±1e4; loss matches the reference; every
-gradient matches finite differences and the reference in float64 (and a mismatch with the
+The file is recognised by what it defines. A network (init_params, softmax, forward, loss,
+backward, predict, as `justnumpy exercise start` writes them): the steps run in the order you
+write the functions and stop at the first that fails: the file loads; the functions exist with
+the right arguments; init_params gives the right shapes, float32 and a sensible scale; softmax
+and forward give the right values, and no NaN for logits of ±1e4; loss matches the reference;
+every gradient matches finite differences and the reference in float64 (a mismatch with the
 signature of a classic bug is named: a missing / m, a bias gradient summed over everything, a
 missing ReLU mask, a sign error, ...); backward changes none of its inputs; predict gives labels.
+Layers (linear_forward, relu_backward, ..., as `exercise start --kind layers` writes them): each
+block on its own against justnumpy/layers.py and finite differences, then the stacked network with
+ReLU, sigmoid and tanh against justnumpy/mlp.py (sigmoid's slope from Z, a transposed dW, a
+gradient not passed down, an activation after the last layer, ... are named).
+Optimizers (classes SGD, Momentum, Adam, as `exercise start --kind optimizers` writes them): each
+takes 30 steps next to justnumpy/optim.py's with the same gradients and a learning rate that
+changes every step, and must stay on the same path, updating in place (a velocity reset every
+step, the learning rate applied twice, Adam without bias correction, ... are named).
 
 Your code runs in a separate process: a step that runs longer than --timeout seconds is stopped,
 and an error is shown with the lines of your own file only. Exit status 0 when every step
@@ -16,6 +24,8 @@ passes, 1 otherwise. docs/exercise.md explains each step.
 examples:
   justnumpy check my_network.py
   justnumpy check bug-zoo/otter.py --json
+  justnumpy check my_layers.py
+  justnumpy check my_optimizers.py
 """
 
 from __future__ import annotations
@@ -24,16 +34,14 @@ import argparse
 
 from justnumpy.commands.options import positive_float
 
-HELP = "check your own network file step by step, and name its bug"
+HELP = "check the network, layers or optimizers you wrote, step by step, and name the bug"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy check`."""
     from justnumpy.exercise.checker import DEFAULT_TIMEOUT
 
-    p.add_argument(
-        "file", metavar="FILE.py", help="your network: init_params, forward, loss, backward, predict"
-    )
+    p.add_argument("file", metavar="FILE.py", help="your network, layers or optimizers")
     p.add_argument("--json", action="store_true", help="print the checklist as JSON, for tools")
     p.add_argument(
         "--timeout",

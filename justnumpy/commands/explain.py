@@ -1,10 +1,15 @@
-"""Walk one test image through the network in the terminal, step by step.
+"""Walk one test image through the network in the terminal, step by step, at any depth.
 
-Shows the input X as characters, the hidden layer Z1/A1 (how many units fired, the strongest,
-which are dead: 0 for every test image), the scores Z2, the stable softmax one step at a time,
-the probabilities A2 as bars, the loss, then every gradient of the backward pass (dZ2 dW2 db2
-dA1 dZ1 dW1 db1) with its shape and size, and what one SGD step on this example alone would do to
-the loss. The names are network.py's.
+Shows the input X as characters; each hidden layer's Zl and Al (its activation named: how many
+ReLUs fired, how many tanh or sigmoid units saturated, the strongest units, and for ReLU the dead
+ones: 0 for every test image); the scores ZL and the stable softmax one step at a time; the
+probabilities AL as bars and the loss; then every gradient of the backward pass (dZL dWL dbL
+dA(L−1) dZ(L−1) ... dW1 db1) with its shape and size; and what one SGD step on this example alone
+does to its loss and to the accuracy on the whole test set. The names are network.py's (Z1 A1 Z2
+A2 for one hidden layer) and the numbers come from the model's own forward and backward.
+
+Without --index it starts at the first test image the network gets wrong: a confident right
+answer has a loss near 0 and every gradient near 0 with it, so nothing would show.
 
 examples:
   justnumpy explain model.npz
@@ -24,7 +29,11 @@ HELP = "show one test example going through the network, forward and backward"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `justnumpy explain`."""
     p.add_argument("model", help="a .npz model file written by `justnumpy train`")
-    p.add_argument("--index", type=int, default=0, help="which test image (default: %(default)s)")
+    p.add_argument(
+        "--index",
+        type=int,
+        help="which test image (default: the first one the network gets wrong)",
+    )
     p.add_argument(
         "--lr",
         type=positive_float,
@@ -34,17 +43,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load the model and one test image; print the trace."""
-    from justnumpy import data, train
+    """Load the model and the test set; choose the image; print the trace."""
+    import numpy as np
+
+    from justnumpy import data, model, train
     from justnumpy.errors import JustNumpyError
     from justnumpy.see import explain
 
     net, params, meta, dataset, X_test, y_test = load_model_and_test_set(args)
-    if not 0 <= args.index < len(y_test):
+    if args.index is not None and not 0 <= args.index < len(y_test):
         raise JustNumpyError(f"--index {args.index} is outside the test set (0 to {len(y_test) - 1})")
-    lr = args.lr or float(meta.get("config", {}).get("lr", 0.1))
-    steps = explain.trace(params, X_test[args.index], int(y_test[args.index]), lr)
-    dead = train.dead_units(net, params, data.to_inputs(X_test, dtype=params["W1"].dtype))[0]
-    print(f"{args.model}, {dataset} test image #{args.index}")
-    explain.render(steps, data.class_names(dataset), dead=(dead, len(y_test)))
+    X = data.to_inputs(X_test, dtype=params["W1"].dtype)
+    y = y_test.astype(np.intp)
+    if args.index is None:
+        index, why = explain.choose(net, params, X, y)
+        why += ":\na wrong or unsure answer has gradients large enough to see (--index N shows another)"
+    else:
+        index, why = args.index, "chosen with --index"
+    config = meta.get("config", {})
+    lr = args.lr or float(config.get("lr", 0.1))
+    steps = explain.trace(
+        params, X_test[index], int(y[index]), lr, net=net, batch_size=config.get("batch_size"), test=(X, y)
+    )
+    can_die = model.can_die(net)
+    dead = (train.dead_units(net, params, X), len(y)) if can_die else None
+    print(f"{args.model}, {dataset} test image #{index}, {why}")
+    explain.render(steps, data.class_names(dataset), dead=dead)
     return 0

@@ -11,13 +11,15 @@ examples:
   justnumpy ladder                          # every rung, 3 seeds, full MNIST: tens of minutes
   justnumpy ladder --quick                  # a small version (10,000 images, few epochs) for CI
   justnumpy ladder --rungs seed,best-plain --seeds 5 --out ladder-five
+  justnumpy ladder --jobs 1                 # one run at a time, on every core
+  justnumpy ladder --scheduler tcp://10.0.0.5:8786    # on the workers of a Dask scheduler
 """
 
 from __future__ import annotations
 
 import argparse
 
-from justnumpy.commands.options import add_data_options, load_data, positive_int
+from justnumpy.commands.options import add_data_options, add_parallel_options, load_data, positive_int
 
 HELP = "train every recipe of the accuracy ladder with several seeds; table and figure of what each step buys"
 
@@ -59,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--save-models", action="store_true", help="also save every run's model as OUT/<rung>-seed<S>.npz"
     )
+    add_parallel_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-run lines")
 
 
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Train the rungs, print the table, save the results, table and figure."""
     from pathlib import Path
 
-    from justnumpy.measure import ladder
+    from justnumpy.measure import ladder, parallel
 
     models = Path(args.out) if args.save_models else None
     if models is not None:
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         log=log,
         models=models,
+        jobs=args.jobs or parallel.cores(),  # one run per core, one BLAS thread each (docs/ladder.md)
+        scheduler=args.scheduler,
     )
     print(ladder.table(results), end="")
     paths = ladder.save(results, args.out)

@@ -92,6 +92,33 @@ def add_data_options(
     )
 
 
+def scheduler_address(text: str) -> str:
+    """argparse type: a Dask scheduler's HOST:PORT."""
+    from justnumpy.measure import parallel
+
+    try:
+        return parallel.check_address(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """--jobs N or --scheduler ADDRESS: where a command's independent runs go (measure/parallel.py)."""
+    where = parser.add_mutually_exclusive_group()  # here, or on a Dask scheduler's workers
+    where.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="train N runs at once in processes, each on its share of the cores (default: one per core)",
+    )
+    where.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="ADDRESS",
+        help="instead: send the runs to the Dask scheduler at ADDRESS (pip install 'justnumpy[dask]')",
+    )
+
+
 def load_data(dataset: str, args: argparse.Namespace) -> tuple[np.ndarray, ...]:
     """data.load for a command: --data-dir, a progress bar on a terminal, and the command line's hint."""
     from justnumpy import data

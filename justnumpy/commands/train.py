@@ -11,8 +11,11 @@ result is bit-identical to a run that was never interrupted. The dataset, --hidd
 --seed and --validation-fraction of a resumed run cannot change.
 
 --recipe NAME starts from a named recipe of the accuracy ladder (see `justnumpy ladder`); options
-given next to it override single settings. --network FILE.py trains your own network.py (see
-`justnumpy exercise`) with the same data, loop and recipe.
+given next to it override single settings. --network FILE.py trains your own network or layers
+(see `justnumpy exercise`) with the same data, loop and recipe; a layers file takes --hidden with
+any number of layers and --activation relu, sigmoid or tanh. Before training, a quick gradient
+check of your file on a tiny batch says when its gradients are wrong, and that `justnumpy check
+FILE.py` is where to start.
 
 While it trains, the doctor prints a `hint:` line when it sees a symptom of a run going wrong
 (inputs not in [0, 1], a first loss far above ln 10, a loss that rises or crawls, accuracy near
@@ -27,6 +30,7 @@ examples:
   justnumpy train --lr 2 --optimizer sgd  # provoke the doctor: steps far too large
   justnumpy train --resume model.npz --epochs 8
   justnumpy train --plots plots/
+  justnumpy train --network my_layers.py --hidden 128,64 --activation tanh
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from justnumpy.commands.options import (
 )
 
 HELP = "train the network and save it to a .npz model file"
+GRADIENT_TOLERANCE = 1e-6  # right gradients agree with finite differences to ~1e-10 in float64
 
 # The settings the doctor's advice speaks of, and the options that change them: a hint printed
 # here ends with the options it is about, e.g. "(options: --lr)".
@@ -122,7 +127,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch and the final test accuracy; write the model file."""
     from justnumpy import train
-    from justnumpy.errors import JustNumpyError
+    from justnumpy.errors import JustNumpyError, SettingsError
     from justnumpy.files import modelfile
     from justnumpy.training import callbacks, checkpoint, recipes
 
@@ -145,11 +150,17 @@ def run(args: argparse.Namespace) -> int:
         raise JustNumpyError(
             "--resume continues a run of justnumpy's own network; --network starts a new run"
         )
+    wrong = ""  # how the learner's gradients are off, when they are
     if args.network:
-        from justnumpy.exercise import load_network
+        from justnumpy.exercise import guarded
 
+        if config.init != "he":
+            raise SettingsError(f"{args.network} draws its own starting weights: leave --init out")
         with their_code(args.network):
-            net = load_network(args.network)
+            net = guarded.load_network(args.network, config.hidden, config.activation, config.loss)
+            wrong = gradients_wrong(net, config)
+        if wrong:
+            sys.stderr.write(f"justnumpy: warning: {wrong}; run `justnumpy check {args.network}` first\n")
     out = args.out or args.resume or "model.npz"
     try:
         modelfile.check_writable(out)  # before the data loads: a bad --out fails at once
@@ -164,13 +175,23 @@ def run(args: argparse.Namespace) -> int:
         with their_code(args.network):
             state = train.train(config, raw, net=net, out=out, state=state, callbacks=listeners)
     except train.TrainingDiverged as e:
+        if wrong:  # the learning rate is not what to change: a smaller one would only hide the bug
+            where, _, rest = str(e).partition(", so the learning rate")
+            kept = rest.partition("; ")[2]
+            raise JustNumpyError(
+                f"{where}; {kept + '; ' if kept else ''}{wrong}: run `justnumpy check {args.network}` first "
+                "(a smaller --lr would only hide the bug)"
+            ) from None
         mine = f", or let `justnumpy check {args.network}` check your gradients" if args.network else ""
         raise JustNumpyError(f"{e}; try --lr {e.lr / 10:g}{mine}") from None
-    print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {state.epoch} epochs; saved {out}")
+    epochs = f"{state.epoch} epoch{'s' * (state.epoch != 1)}"
+    print(f"test accuracy {state.history['test_acc'][-1]:.2%} after {epochs}; saved {out}")
     if args.plots:
         from justnumpy.commands.plot import write_plots
 
-        write_plots(state.params, state.history, raw[2:], config.dataset, args.plots)
+        write_plots(
+            net or train.net_for(config), state.params, state.history, raw[2:], config.dataset, args.plots
+        )
     return 0
 
 
@@ -187,6 +208,27 @@ def their_code(network_file: str | None) -> Iterator[None]:
         raise JustNumpyError(
             f"{e.summary}; `justnumpy check {network_file}` checks it step by step"
         ) from None
+
+
+def gradients_wrong(net: object, config: object) -> str:
+    """How a learner's gradients miss finite differences on a tiny batch; "" when they agree.
+
+    Code that raises on the tiny batch is left to training, which reports it with the real sizes.
+    """
+    from justnumpy.exercise import guarded
+    from justnumpy.exercise.learner import LearnerError
+
+    try:
+        errors = guarded.gradient_error(net, config.sizes, config.seed)
+    except LearnerError:
+        return ""
+    off = [k for k, e in errors.items() if e > GRADIENT_TOLERANCE]
+    if not off:
+        return ""
+    return (
+        f"the gradients of {net.name} do not match finite differences on a tiny batch "
+        f"({', '.join(off)} off, largest relative error {max(errors.values()):.2g})"
+    )
 
 
 def with_options(line: str) -> str:

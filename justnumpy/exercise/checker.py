@@ -1,8 +1,11 @@
-"""Grade a learner's network file: run the steps in a worker process, each with a time limit.
+"""Grade a learner's file: run its exercise's steps in a worker process, each with a time limit.
 
     from justnumpy.exercise import checker
     report = checker.check_file("my_network.py")
     print(report.to_text())          # the checklist; report.passed is True when every step passes
+
+Which exercise the file is (the network, the optimizers, ...) is read from the names it defines
+(kinds.recognise).
 
 The learner's code runs in a separate Python process (runner.py). If a step takes longer than
 `timeout` seconds, or the process dies, the step is reported as failed with what happened, the
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import justnumpy
 from justnumpy.errors import JustNumpyError
-from justnumpy.exercise.checks import STEPS
+from justnumpy.exercise import kinds
 from justnumpy.exercise.report import FAIL, Report, StepResult
 
 DEFAULT_TIMEOUT = 30.0  # seconds per step; a right network needs well under one
@@ -35,8 +38,10 @@ class WorkerFailed(Exception):
     """The worker process did not get as far as the first step: a problem of justnumpy, not of the learner."""
 
 
-def check_file(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Report:
-    """Check the network in `path`, stopping at the first failed step; never raises for the learner's code.
+def check_file(path: str | Path, timeout: float = DEFAULT_TIMEOUT, kind: kinds.Kind | None = None) -> Report:
+    """Check the file at `path`, stopping at the first failed step; never raises for the learner's code.
+
+    `kind` is the exercise to check it as; None recognises it from the file.
 
     Raises JustNumpyError only when there is no file to check or the worker cannot start.
     """
@@ -44,10 +49,12 @@ def check_file(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Report:
     if not path.exists():
         raise JustNumpyError(f"{path}: no such file")
     if not path.is_file():
-        raise JustNumpyError(f"{path} is not a file; give the .py file of your network")
-    results = {s.id: StepResult(s.id, s.title) for s in STEPS}
+        raise JustNumpyError(f"{path} is not a file; give the .py file you wrote")
+    kind = kind or kinds.recognise(path)
+    checks = kind.module("checks")
+    results = {s.id: StepResult(s.id, s.title) for s in checks.STEPS}
     with tempfile.TemporaryFile() as errors:
-        worker = _start(path, errors)
+        worker = _start(path, kind, errors)
         try:
             _follow(worker, results, timeout)
         except WorkerFailed as e:
@@ -57,10 +64,10 @@ def check_file(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Report:
         finally:
             _end(worker)
             worker.wait()
-    return Report(str(path), list(results.values()))
+    return Report(str(path), list(results.values()), kind.name, checks.DONE.format(file=path))
 
 
-def _start(path: Path, errors: object) -> subprocess.Popen:
+def _start(path: Path, kind: kinds.Kind, errors: object) -> subprocess.Popen:
     """The worker process, with justnumpy importable and one BLAS thread (the check's arrays are tiny)."""
     root = str(Path(justnumpy.__file__).resolve().parent.parent)
     env = {
@@ -71,7 +78,7 @@ def _start(path: Path, errors: object) -> subprocess.Popen:
         "MKL_NUM_THREADS": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "justnumpy.exercise.runner", str(path)],
+        [sys.executable, "-m", "justnumpy.exercise.runner", str(path), kind.name],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=errors,

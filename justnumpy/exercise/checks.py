@@ -16,16 +16,16 @@ loss(A2, y), backward(params, cache, X, y) and predict(params, X).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from justnumpy import network as reference
 from justnumpy.exercise import diagnose, learner
 from justnumpy.exercise.report import Failed
+from justnumpy.exercise.verify import Step, as_array, as_dict, changed, check_dtype, copy, returned
 from justnumpy.gradcheck import relative_error
 
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -87,75 +87,22 @@ class Context:
     grads: dict[str, np.ndarray] | None = None  # the learner's backward on the problem
     changed: list[str] = field(default_factory=list)  # inputs the learner's backward changed
 
-
-def copy(arrays: Mapping[str, Any]) -> dict[str, Any]:
-    """The dict with a copy of each of its arrays: what was passed in, to see later whether it changed."""
-    return {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
-
-
-def changed(before: dict[str, np.ndarray], after: Mapping[str, Any], name: str) -> list[str]:
-    """`name['key']` for every array of `after` that no longer equals its copy in `before`."""
-    out = []
-    for k, old in before.items():
-        if not isinstance(old, np.ndarray):
-            continue
-        new = after.get(k) if isinstance(after, Mapping) else None
-        if (
-            not isinstance(new, np.ndarray)
-            or new.shape != old.shape
-            or not np.array_equal(new, old, equal_nan=True)
-        ):
-            out.append(f"{name}[{k!r}]")
-    return out
+    def shapes(self) -> str:
+        """The shapes of this check, for messages about arrays that do not fit."""
+        return self.problem.shapes()
 
 
-def returned(value: Any, function: str, what: str) -> None:
-    """Failed with a plain explanation when a function returned None."""
-    if value is None:
-        raise Failed(
-            f"{function} returned None instead of {what}.",
-            ["A Python function without `return` gives None: end it with `return ...`."],
-        )
-
-
-def as_array(value: Any, label: str) -> np.ndarray:
-    """value as a NumPy array of numbers, or Failed saying what it was instead."""
-    try:
-        array = np.asarray(value)
-    except Exception as e:  # ragged lists and the like
-        raise Failed(f"{label} is not an array of numbers ({type(value).__name__}: {e}).") from None
-    if array.dtype.kind not in "biuf":
-        raise Failed(
-            f"{label} is not an array of numbers: it is {type(value).__name__} of dtype {array.dtype}."
-        )
-    return array
-
-
-def as_dict(value: Any, function: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
-    """The dict a function must return, or Failed saying how it differs."""
-    wanted = "{" + ", ".join(f'"{k}": {k}' for k in keys) + "}"
-    returned(value, function, f"the dict {wanted}")
-    if isinstance(value, (tuple, list)):
-        raise Failed(
-            f"{function} returned a {type(value).__name__} of {len(value)} items; return the dict {wanted}.",
-            ['The arrays are looked up by name, e.g. cache["A2"].'],
-        )
-    if not isinstance(value, Mapping):
-        raise Failed(f"{function} returned {type(value).__name__}; return the dict {wanted}.")
-    missing = [k for k in keys if k not in value]
-    if missing:
-        have = ", ".join(map(repr, value)) or "none"
-        hint = []
-        if all(k[1:] in value for k in missing if k.startswith("d")):
-            hint = ["Gradients are named after their parameter with a d in front: dW1 is the gradient of W1."]
-        raise Failed(f"{function}'s dict has no {', '.join(missing)} (its keys: {have}).", hint)
-    return value
-
-
-def check_dtype(array: np.ndarray, label: str) -> None:
-    """Failed unless a result computed from float64 inputs is float64."""
-    if array.dtype != np.float64:
-        raise Failed(f"{label} is {array.dtype}, but every input was float64.", bug="float32-inside")
+REQUIRED = learner.REQUIRED  # the functions a network file defines, and how they are called
+DONE = "Train it: justnumpy train --network {file} --epochs 2"  # the checklist's last line when all pass
+# Where docs/math.md derives what each function of the skeleton computes.
+SECTIONS = {
+    "init_params": "he-initialisation",
+    "softmax": "softmax",
+    "forward": "forward-pass",
+    "loss": "cross-entropy",
+    "backward": "backward-pass",
+    "predict": "forward-pass",
+}
 
 
 # ---------------------------------------------------------------- the steps
@@ -323,6 +270,68 @@ def step_forward(ctx: Context) -> str:
 
 
 def step_softmax(ctx: Context) -> str:
+    net, pb = ctx.net, ctx.problem
+    assert net is not None
+    if not callable(getattr(net.module, "softmax", None)):
+        return "no softmax function of its own: forward's softmax is checked next"
+    rng = np.random.default_rng(6)
+    cases = {
+        "ordinary scores (within ±10)": rng.normal(0, 3, (pb.m, 10)),
+        "scores of +1e4 and −1e4 in every row": np.tile(
+            [BIG, -BIG, 0, BIG - 1, 5, -5, 0, 0, 0, 0], (pb.m, 1)
+        ),
+        "every score near −1e4": np.full((pb.m, 10), -BIG) + np.arange(10),
+    }
+    for label, Z in cases.items():
+        given = Z.copy()
+        value = net.call("softmax", given)
+        returned(value, "softmax", f"the probabilities, shape ({pb.m}, 10)")
+        A = as_array(value, "softmax's result")
+        if A.shape != Z.shape:
+            raise Failed(
+                f"softmax of scores of shape {Z.shape} returned shape {A.shape}; expected {Z.shape}.",
+                ["One row of 10 probabilities per example: the same shape as the scores."],
+                section="softmax",
+            )
+        check_dtype(A, "softmax's result")
+        if not np.array_equal(given, Z):
+            raise Failed("softmax changed the scores it was given.", bug="changes-inputs")
+        expected = reference.softmax(Z)
+        if not np.isfinite(A).all():
+            bad = "NaN" if np.isnan(A).any() else "inf"
+            raise Failed(
+                f"With {label}, softmax gave {bad}.",
+                [f"{int((~np.isfinite(A)).sum())} of its {A.size} entries are not finite numbers."],
+                bug="unstable-softmax" if label != next(iter(cases)) else None,
+                section="softmax",
+            )
+        if not np.allclose(A.sum(axis=1), 1, atol=1e-9):
+            if np.allclose(A.sum(axis=0), 1, atol=1e-9):
+                raise Failed(
+                    "Each column of softmax's result sums to 1, not each row.", bug="softmax-wrong-axis"
+                )
+            if np.isclose(A.sum(), 1, atol=1e-9):
+                raise Failed(
+                    "The whole of softmax's result sums to 1, not each row: it was divided by the sum "
+                    "over the batch.",
+                    bug="softmax-wrong-axis",
+                )
+            rows = np.array2string(A.sum(axis=1), precision=4)
+            raise Failed(
+                f"With {label}, the rows of softmax's result sum to {rows}, not 1.",
+                bug="unstable-softmax" if label != next(iter(cases)) else None,
+                section="softmax",
+            )
+        if relative_error(A, expected) > SAME:
+            raise Failed(
+                f"With {label}, softmax's rows sum to 1 but are not exp(z) / Σ exp(z) "
+                f"(relative error {relative_error(A, expected):.2g}).",
+                section="softmax",
+            )
+    return ""
+
+
+def step_stable(ctx: Context) -> str:
     net, pb = ctx.net, ctx.problem
     assert net is not None
     cases = {
@@ -547,15 +556,6 @@ def finite_differences(
     return out
 
 
-@dataclass(frozen=True)
-class Step:
-    """One line of the checklist: an id for tools, what it checks, and the function that checks it."""
-
-    id: str
-    title: str
-    run: Callable[[Context], str] | None  # None: the worker does it itself (loading the file)
-
-
 STEPS = [
     Step("loads", "the file parses and its top-level code runs", None),
     Step(
@@ -565,11 +565,16 @@ STEPS = [
     ),
     Step("init_params", "init_params: shapes, float32, a sensible scale, seeded", step_init),
     Step(
+        "softmax",
+        "softmax: each row sums to 1, matches the reference, no NaN or inf for scores of ±1e4",
+        step_softmax,
+    ),
+    Step(
         "forward",
         "forward: Z1 A1 Z2 A2 of the right shapes and values; each row of A2 sums to 1",
         step_forward,
     ),
-    Step("softmax", "forward: logits of ±1e4 give no NaN or inf", step_softmax),
+    Step("stable", "forward: logits of ±1e4 give no NaN or inf", step_stable),
     Step("loss", "loss: matches the reference; ≈ ln 10 for near-zero weights", step_loss),
     Step("backward", "backward: dW1 db1 dW2 db2, each shaped like its parameter", step_backward),
     Step(

@@ -88,12 +88,12 @@ def near(a: float, b: float) -> bool:
     return abs(a - b) <= MATCH * max(abs(b), 1.0)
 
 
-def error_table(errors: dict[str, tuple[float, float]]) -> list[str]:
-    """One line per gradient: relative error against finite differences and against justnumpy.network."""
-    lines = ["relative error   vs finite differences   vs justnumpy.network"]
+def error_table(errors: dict[str, tuple[float, float]], against: str = "justnumpy.network") -> list[str]:
+    """One line per gradient: relative error against finite differences and against the reference."""
+    lines = [f"relative error   vs finite differences   vs {against}"]
     for k, (fd, ref) in errors.items():
         flag = "   wrong" if max(fd, ref) > TOLERANCE else "   right"
-        lines.append(f"  {k:<14} {fd:>21.1e}   {ref:>20.1e}{flag}")
+        lines.append(f"  {k:<14} {fd:>21.1e}   {ref:>{len(against) + 3}.1e}{flag}")
     lines.append(
         f"(0 = equal, 1 = unrelated; right gradients are below {TOLERANCE:g} here, typically ~1e-10)"
     )

@@ -1,4 +1,4 @@
-"""Writing the exercise's files: from template.py, and never over a file that is already there."""
+"""Writing the exercises' files: from a template.py, and never over a file that is already there."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 
 from justnumpy.errors import JustNumpyError
 
-TEMPLATE = Path(__file__).with_name("template.py")
 
-
-def template() -> tuple[str, ast.Module]:
-    """The source of template.py and its syntax tree (for the line numbers of its parts)."""
-    source = TEMPLATE.read_text(encoding="utf-8")
+def template(path: Path) -> tuple[str, ast.Module]:
+    """The source of an exercise's template.py and its syntax tree (for the line numbers of its parts)."""
+    source = Path(path).read_text(encoding="utf-8")
     return source, ast.parse(source)
 
 

@@ -4,7 +4,7 @@ The learner's code may not parse, may raise, may lack a function. Every such pro
 LearnerError whose message points at *their* file and lines: a syntax error with its line and a
 caret, an exception with the frames of their own code only (the frames of NumPy or justnumpy
 would only hide the line that matters), a missing function by name. `justnumpy check` uses this
-in its worker process; `justnumpy train --network` uses it directly.
+in its worker process; `justnumpy train --network` uses it through guarded.py.
 """
 
 from __future__ import annotations
@@ -18,25 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from justnumpy.errors import JustNumpyError
 
-# The functions a network file must define, and how the check and the training loop call them.
+# The functions a network file must define: how the check and the training loop call each, and
+# stand-ins with that many arguments, for testing a signature without calling anything.
 REQUIRED = {
-    "init_params": "init_params(n_in, n_hidden, n_out, seed=seed)",
-    "forward": "forward(params, X)",
-    "loss": "loss(A2, y)",
-    "backward": "backward(params, cache, X, y)",
-    "predict": "predict(params, X)",
-}
-# Stand-ins with the right number of arguments, for testing signatures without calling anything.
-_ARGUMENTS = {
-    "init_params": ((784, 256, 10), {"seed": 0}),
-    "forward": ((None, None), {}),
-    "loss": ((None, None), {}),
-    "backward": ((None, None, None, None), {}),
-    "predict": ((None, None), {}),
+    "init_params": ("init_params(n_in, n_hidden, n_out, seed=seed)", (784, 256, 10), {"seed": 0}),
+    "forward": ("forward(params, X)", (None, None), {}),
+    "loss": ("loss(A2, y)", (None, None), {}),
+    "backward": ("backward(params, cache, X, y)", (None, None, None, None), {}),
+    "predict": ("predict(params, X)", (None, None), {}),
 }
 JUSTNUMPY = Path(__file__).resolve().parent.parent  # our own frames are never the learner's
 MAX_FRAMES = 6  # deep recursion would print a thousand identical frames; the last few say where
@@ -88,9 +79,18 @@ def own_frames(tb: types.TracebackType | None, path: Path) -> list[str]:
 
 
 def innermost(tb: types.TracebackType | None, path: Path) -> str | None:
-    """The name of the learner's function that was running when the error was raised, if any was."""
-    theirs = [f for f in traceback.extract_tb(tb) if _theirs(f.filename, Path(path).resolve())]
-    return theirs[-1].name if theirs else None
+    """The name of the learner's function that was running when the error was raised, if any was.
+
+    A method is named with its class, e.g. Adam.step.
+    """
+    path = Path(path).resolve()
+    name = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _theirs(code.co_filename, path):
+            name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11 and later
+        tb = tb.tb_next
+    return name
 
 
 def _theirs(filename: str, path: Path) -> bool:
@@ -153,18 +153,25 @@ def load(path: Path) -> types.ModuleType:
     return module
 
 
-def check_functions(module: types.ModuleType, path: Path) -> None:
-    """LearnerError for the first required function that is missing, not callable, or takes other args."""
+def check_functions(
+    module: types.ModuleType, path: Path, required: dict[str, tuple[str, tuple, dict]] | None = None
+) -> None:
+    """LearnerError for the first required function that is missing, not callable, or takes other args.
+
+    `required` maps each name to (how it is called, stand-in arguments, stand-in keywords); the
+    network's functions by default.
+    """
+    required = REQUIRED if required is None else required
     name = Path(path).name
     defined = [k for k, v in vars(module).items() if callable(v) and not k.startswith("_")]
-    for function, call in REQUIRED.items():
+    for function, (call, args, kwargs) in required.items():
         fn = getattr(module, function, None)
         if fn is None:
             close = difflib.get_close_matches(function, defined, n=1, cutoff=0.6)
             hint = f" (is it the one called {close[0]}? The name must be {function})" if close else ""
             raise LearnerError(
                 f"{name} has no function {function}{hint}",
-                [f"A network defines {', '.join(REQUIRED)}; the check and the training loop call {call}."],
+                [f"The file defines {', '.join(required)}; the check and the training loop call {call}."],
             )
         if not callable(fn):
             raise LearnerError(
@@ -174,7 +181,6 @@ def check_functions(module: types.ModuleType, path: Path) -> None:
             signature = inspect.signature(fn)
         except (TypeError, ValueError):  # a builtin or C function: trust it
             continue
-        args, kwargs = _ARGUMENTS[function]
         try:
             signature.bind(*args, **kwargs)
         except TypeError as e:
@@ -197,115 +203,13 @@ class Learner:
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """getattr(module, function)(*args, **kwargs); anything it raises becomes LearnerRaised."""
+        return self.run(function, getattr(self.module, function), *args, **kwargs)
+
+    def run(self, label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """fn(*args, **kwargs), a function or method of the learner's called `label` in messages."""
         if self.on_call is not None:
-            self.on_call(function)
+            self.on_call(label)
         try:
-            return getattr(self.module, function)(*args, **kwargs)
+            return fn(*args, **kwargs)
         except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
-            raise LearnerRaised(function, e, self.path) from None
-
-
-class Network:
-    """A learner's module guarded for the training loop: the same five functions, problems as LearnerError.
-
-    The loop calls these as it calls justnumpy.network. An exception inside the learner's code
-    comes out with their frames only; a result the loop cannot use (a gradient of the wrong
-    shape, forward without A2, ...) is stopped here, where it can be named, and not a few lines
-    later inside the optimizer, where it could not. The checks are on shapes and keys only: a
-    few microseconds per batch.
-    """
-
-    def __init__(self, module: types.ModuleType, path: Path) -> None:
-        self.module, self.path = module, Path(path)
-        self.name = self.path.name
-
-    def init_params(
-        self, n_in: int, n_hidden: int, n_out: int, seed: int = 0, **options: Any
-    ) -> dict[str, Any]:
-        params = self._call("init_params", n_in, n_hidden, n_out, seed=seed, **options)
-        shapes = {"W1": (n_in, n_hidden), "b1": (n_hidden,), "W2": (n_hidden, n_out), "b2": (n_out,)}
-        self._expect("init_params", params, shapes)
-        return dict(params)
-
-    def forward(self, params: dict[str, Any], X: Any, **options: Any) -> dict[str, Any]:
-        cache = self._call("forward", params, X, **options)
-        m, H = X.shape[0], params["b1"].shape[0]
-        n_out = params["b2"].shape[0]
-        self._expect("forward", cache, {"Z1": (m, H), "A1": (m, H), "Z2": (m, n_out), "A2": (m, n_out)})
-        return cache
-
-    def loss(self, A2: Any, y: Any) -> float:
-        value = self._call("loss", A2, y)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise LearnerError(f"{self.name}: loss returned {type(value).__name__}, not one number") from None
-
-    def backward(self, params: dict[str, Any], cache: dict[str, Any], X: Any, y: Any, **options: Any) -> dict:
-        grads = self._call("backward", params, cache, X, y, **options)
-        # A gradient that broadcasts onto its parameter (a scalar db, say) is wrong but usable: the
-        # learner sees what it does to training. One that would change the parameter's shape or
-        # cannot meet it at all would only fail inside the optimizer.
-        self._expect("backward", grads, {"d" + k: v.shape for k, v in params.items()}, broadcast=True)
-        return grads
-
-    def predict(self, params: dict[str, Any], X: Any) -> Any:
-        labels = self._call("predict", params, X)
-        if getattr(labels, "shape", None) != (X.shape[0],):
-            got = getattr(labels, "shape", type(labels).__name__)
-            raise LearnerError(f"{self.name}: predict returned {got}, not one label per row ({X.shape[0]},)")
-        return labels
-
-    def _call(self, function: str, *args: Any, **options: Any) -> Any:
-        fn = getattr(self.module, function)
-        if options:
-            try:
-                inspect.signature(fn).bind(*args, **options)
-            except TypeError:
-                raise LearnerError(
-                    f"{self.name}: {function} takes no {' or '.join(options)} argument, which these "
-                    "settings need; train it with the default settings"
-                ) from None
-            except ValueError:  # no signature to inspect: just call it
-                pass
-        try:
-            return fn(*args, **options)
-        except (Exception, SystemExit) as e:  # KeyboardInterrupt is the user's and goes on
-            where = innermost(e.__traceback__, self.path) or function
-            frames = own_frames(e.__traceback__, self.path)
-            raise LearnerError(f"{self.name}: {where} raised {describe(e)}", frames) from None
-
-    def _expect(
-        self, function: str, result: Any, shapes: dict[str, tuple[int, ...]], broadcast: bool = False
-    ) -> None:
-        """LearnerError unless `result` is a dict of arrays of these shapes (`broadcast`: or onto them)."""
-        if not hasattr(result, "keys"):
-            raise LearnerError(f"{self.name}: {function} returned {type(result).__name__}, not a dict")
-        for key, shape in shapes.items():
-            if key not in result:
-                raise LearnerError(f"{self.name}: {function}'s dict has no {key!r}")
-            got = np.shape(result[key])
-            if broadcast and _broadcasts(got, shape):
-                continue
-            if got != shape:
-                raise LearnerError(
-                    f"{self.name}: {function} returned {key} of shape {got}, where {shape} is needed"
-                )
-
-
-def _broadcasts(shape: tuple[int, ...], onto: tuple[int, ...]) -> bool:
-    """True if an array of `shape` can be added to one of shape `onto` without changing its shape."""
-    try:
-        return np.broadcast_shapes(shape, onto) == onto
-    except ValueError:
-        return False
-
-
-def load_network(path: str | Path) -> Network:
-    """The learner's network, ready to train: it parses, runs, and has each function with the right arguments.
-
-    Raises LearnerError (a JustNumpyError: one clear message) otherwise.
-    """
-    module = load(Path(path))
-    check_functions(module, Path(path))
-    return Network(module, Path(path))
+            raise LearnerRaised(label, e, self.path) from None

@@ -12,10 +12,20 @@ import sys
 import textwrap
 from dataclasses import dataclass, field
 
-from justnumpy.exercise.bugs import BUGS, MATH
+from justnumpy.exercise import kinds
+from justnumpy.exercise.bugs import MATH, Bug
 
 PASS, FAIL, NOT_RUN = "pass", "fail", "not run"
 WIDTH = 100  # wrap explanations to this many columns
+
+
+def find_bug(bug_id: str) -> Bug:
+    """The classic mistake with this id, from whichever exercise names it."""
+    for kind in kinds.KINDS.values():
+        found = kind.module("bugs").BUGS.get(bug_id)
+        if found is not None:
+            return found
+    raise KeyError(bug_id)
 
 
 class Failed(Exception):
@@ -49,13 +59,13 @@ class StepResult:
     def read(self) -> str | None:
         """The docs/math.md link for this failure, if there is one."""
         if self.bug:
-            return BUGS[self.bug].read
+            return find_bug(self.bug).read
         return f"{MATH}#{self.section}" if self.section else None
 
     def to_dict(self) -> dict:
         """The record as JSON-ready data, with the bug's title and link spelled out."""
         record = dataclasses.asdict(self)
-        record["bug_title"] = BUGS[self.bug].title if self.bug else None
+        record["bug_title"] = find_bug(self.bug).title if self.bug else None
         record["read"] = self.read
         return record
 
@@ -66,6 +76,8 @@ class Report:
 
     file: str
     steps: list[StepResult]
+    kind: str = kinds.NETWORK.name  # the exercise the file was checked as
+    done: str = ""  # what to do once every step passes
 
     @property
     def passed(self) -> bool:
@@ -73,9 +85,14 @@ class Report:
         return all(s.status == PASS for s in self.steps)
 
     def to_json(self) -> str:
-        """The report for tools: {"file", "passed", "steps": [...]}."""
+        """The report for tools: {"file", "kind", "passed", "steps": [...]}."""
         return json.dumps(
-            {"file": self.file, "passed": self.passed, "steps": [s.to_dict() for s in self.steps]},
+            {
+                "file": self.file,
+                "kind": self.kind,
+                "passed": self.passed,
+                "steps": [s.to_dict() for s in self.steps],
+            },
             indent=2,
             ensure_ascii=False,
         )
@@ -83,7 +100,7 @@ class Report:
     def to_text(self) -> str:
         """The checklist a learner reads."""
         marks = _marks()
-        lines = [f"Checking {self.file}", ""]
+        lines = [f"Checking {self.file} ({kinds.KINDS[self.kind].what})", ""]
         for s in self.steps:
             mark = marks[s.status]
             if s.status == PASS:
@@ -96,10 +113,7 @@ class Report:
         lines.append("")
         failed = next((s for s in self.steps if s.status == FAIL), None)
         if failed is None:
-            lines.append(
-                f"All {len(self.steps)} checks pass. Train it: "
-                f"justnumpy train --network {self.file} --epochs 2"
-            )
+            lines.append(f"All {len(self.steps)} checks pass." + (f" {self.done}" if self.done else ""))
         else:
             lines.append(
                 f"Stopped at the first check that failed. Fix it, then run "
@@ -111,9 +125,12 @@ class Report:
 def _explain(s: StepResult) -> list[str]:
     """The indented lines under a failed step: what, the facts, the named bug and why, where to read."""
     pad = " " * 6
-    out = [pad + s.what, *(pad + line for line in s.details)]
+    out = [pad + s.what]
+    for line in s.details:  # a sentence is wrapped; a table, a traceback (indented) stays as it is
+        wrap = len(line) > WIDTH and not line.startswith(" ")
+        out += textwrap.wrap(line, WIDTH, initial_indent=pad, subsequent_indent=pad) if wrap else [pad + line]
     if s.bug:
-        bug = BUGS[s.bug]
+        bug = find_bug(s.bug)
         out.append("")
         out.append(f"{pad}This looks like: {bug.title}.")
         out.extend(textwrap.wrap(bug.why, WIDTH, initial_indent=pad, subsequent_indent=pad))

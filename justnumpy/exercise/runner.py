@@ -1,6 +1,6 @@
 """The worker process of `justnumpy check`: load the learner's file, run the steps, report each one.
 
-    python -m justnumpy.exercise.runner FILE.py
+    python -m justnumpy.exercise.runner FILE.py KIND       (KIND: network, optimizers, ...)
 
 The learner's code runs here and not in the command, so that whatever it does (loop forever,
 exit, crash the interpreter) cannot take the command with it: checker.py reads this process's
@@ -28,18 +28,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from justnumpy.exercise import checks, learner
+from justnumpy.exercise import kinds, learner
 from justnumpy.exercise.report import FAIL, PASS, Failed, StepResult
 
-# Where docs/math.md derives what each function of the skeleton computes.
-SECTIONS = {
-    "init_params": "he-initialisation",
-    "softmax": "softmax",
-    "forward": "forward-pass",
-    "loss": "cross-entropy",
-    "backward": "backward-pass",
-    "predict": "forward-pass",
-}
 MAX_PRINTED = 10  # lines of the learner's prints kept per step
 
 
@@ -79,7 +70,7 @@ def private_stdout() -> TextIO:
     return os.fdopen(channel, "w", encoding="utf-8")
 
 
-def raised(e: learner.LearnerRaised, ctx: checks.Context) -> Failed:
+def raised(e: learner.LearnerRaised, ctx: Any, checks: Any) -> Failed:
     """A step failure for an exception of the learner's code, explained when it is a familiar one."""
     error, where = e.error, e.innermost
     message = str(error)
@@ -88,7 +79,7 @@ def raised(e: learner.LearnerRaised, ctx: checks.Context) -> Failed:
         return Failed(
             f"{where} is not written yet: it raises NotImplementedError. It is the next one to write.",
             e.frames,
-            section=SECTIONS.get(where),
+            section=checks.SECTIONS.get(where),
         )
     if isinstance(error, SystemExit):
         return Failed(
@@ -100,9 +91,9 @@ def raised(e: learner.LearnerRaised, ctx: checks.Context) -> Failed:
             [
                 *e.frames,
                 f"A matrix product in {where} got two arrays whose shapes do not fit.",
-                ctx.problem.shapes(),
+                ctx.shapes(),
             ],
-            bug="transposed",
+            bug=getattr(checks, "TRANSPOSED", "transposed"),
         )
     if isinstance(error, ValueError) and "could not be broadcast" in message:
         return Failed(
@@ -110,17 +101,18 @@ def raised(e: learner.LearnerRaised, ctx: checks.Context) -> Failed:
             [
                 *e.frames,
                 f"An operation in {where} got two arrays whose shapes do not fit.",
-                ctx.problem.shapes(),
+                ctx.shapes(),
             ],
             bug="shape-mismatch",
         )
     if isinstance(error, (KeyError, IndexError, TypeError, AttributeError, ValueError)):
-        return Failed(what, [*e.frames, ctx.problem.shapes()])
+        return Failed(what, [*e.frames, ctx.shapes()])
     return Failed(what, e.frames)
 
 
-def run(path: Path, emit: Any, captured: Capture) -> None:
-    """Run the steps in order until one fails, emitting events."""
+def run(path: Path, kind: kinds.Kind, emit: Any, captured: Capture) -> None:
+    """Run the steps of `kind`'s check in order until one fails, emitting events."""
+    checks = kind.module("checks")
     ctx = checks.Context(path)
     called: set[str] = set()
 
@@ -145,7 +137,7 @@ def run(path: Path, emit: Any, captured: Capture) -> None:
         except learner.LearnerError as e:
             result.what, result.details, result.bug = e.summary, e.details, e.bug
         except learner.LearnerRaised as e:
-            f = raised(e, ctx)
+            f = raised(e, ctx, checks)
             result.what, result.details, result.bug, result.section = f.what, f.details, f.bug, f.section
         except Failed as f:
             result.what, result.details, result.bug, result.section = f.what, f.details, f.bug, f.section
@@ -159,8 +151,9 @@ def run(path: Path, emit: Any, captured: Capture) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the worker: `python -m justnumpy.exercise.runner FILE.py`."""
-    path = Path((argv if argv is not None else sys.argv[1:])[0])
+    """Entry point of the worker: `python -m justnumpy.exercise.runner FILE.py KIND`."""
+    file, kind = argv if argv is not None else sys.argv[1:]
+    path = Path(file)
     channel = private_stdout()
 
     def emit(event: dict) -> None:
@@ -172,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     np.seterr(all="ignore")  # the learner's overflows are judged by their results, not by warnings
     warnings.simplefilter("ignore")
     emit({"event": "ready"})
-    run(path, emit, captured)
+    run(path, kinds.KINDS[kind], emit, captured)
     return 0
 
 

@@ -1,78 +1,76 @@
-"""`justnumpy exercise start`: my_network.py with every function body to write, and EXERCISE.md.
+"""`justnumpy exercise start`: the learner's file with every body to write, and its instructions.
 
-The skeleton is template.py with its function bodies replaced by TODOs: the signatures, the
-docstrings (shapes, formulas, the docs/math.md section to read) and the imports stay.
+The skeleton is the exercise's template.py with the body of every function and method replaced
+by a TODO, except those its levels.py gives ready-made (GIVEN); the signatures and the imports
+stay. Its docstrings depend on the level (levels.py):
+level 1 keeps the template's (shapes, formulas, the docs/math.md section to read), level 2 has
+names and shapes only, level 3 what each function returns and nothing else.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 from justnumpy.exercise import files
+from justnumpy.exercise.kinds import NETWORK, Kind
 
-NETWORK = "my_network.py"
-README = "EXERCISE.md"
-
-DOCSTRING = '''"""My network: 784 pixels in, H hidden ReLU units, 10 class probabilities out. Written by me.
-
-Fill in the functions below one at a time, in order: init_params, softmax, forward, loss,
-backward, predict. Each docstring gives the shapes and the formula, and the section of
-docs/math.md that derives it. After each one, run
-
-    justnumpy check my_network.py
-
-It checks the functions in that order, stops at the first thing that is not right yet, and
-says what is wrong. When every check passes, train this network on MNIST:
-
-    justnumpy train --network my_network.py --epochs 2
-
-NumPy only: no deep-learning library, no copying from justnumpy/network.py.
-"""'''
-
-EXERCISE = """# Write it yourself
-
-`my_network.py` holds the network that reads handwritten digits, with every function body left for
-you to write: `init_params`, `softmax`, `forward`, `loss`, `backward`, `predict`. Each docstring
-gives the shapes, the formula, and the section of `docs/math.md` that derives it.
-
-1. Write one function (start with `init_params`), replacing its `raise NotImplementedError`.
-2. Run `justnumpy check my_network.py`. It prints a checklist: ✓ for each step that works, ✗ at the
-   first one that does not, with what is wrong and what to read. Steps after a ✗ are not checked
-   yet (they build on it).
-3. Repeat until every line has a ✓. Then train your network on MNIST:
-   `justnumpy train --network my_network.py --epochs 2` (a right network reads 97.6% of the test
-   digits right).
-
-The check runs your code in a separate process: if something loops forever it is stopped after
-`--timeout` seconds ({timeout:g} by default), and what your code prints is shown under the step it
-belongs to. What each step checks, and what its messages mean: `docs/exercise.md`.
-
-For practice at reading backprop, `justnumpy exercise bugs` writes ten networks with one classic
-bug each: find the bug by reading, then ask `justnumpy check`.
-"""
+LEVELS = (1, 2, 3)
 
 
-def skeleton() -> str:
-    """The text of my_network.py: template.py with each function's body replaced by a TODO."""
-    source, tree = files.template()
+def definitions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef | ast.ClassDef]]:
+    """(qualified name, node) for each top-level function and class and each method, in order."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            yield node.name, node
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef):
+                    yield f"{node.name}.{method.name}", method
+
+
+def skeleton(kind: Kind = NETWORK, level: int = 1) -> str:
+    """The text of the learner's file: the template with each body a TODO and the docstrings of `level`."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be 1, 2 or 3, got {level}")
+    levels = kind.module("levels")
+    source, tree = files.template(kind.template)
     lines = source.split("\n")
-    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
-    for fn in reversed(functions):  # from the bottom up, so earlier line numbers stay valid
-        doc = fn.body[0]
-        assert isinstance(doc, ast.Expr) and doc.end_lineno is not None and fn.end_lineno is not None
-        todo = [
-            f"    # TODO: write {fn.name}, then run `justnumpy check my_network.py`",
-            f'    raise NotImplementedError("{fn.name} is not written yet")',
-        ]
-        lines[doc.end_lineno : fn.end_lineno] = todo
-    return "\n".join(files.with_docstring(lines, tree, DOCSTRING))
+    edits = []  # (first line, end line, new lines): 0-based slices of `lines`, applied bottom-up
+    for name, node in definitions(tree):
+        doc = node.body[0]
+        assert isinstance(doc, ast.Expr) and doc.end_lineno is not None and node.end_lineno is not None
+        indent = " " * (node.col_offset + 4)
+        if level > 1:
+            edits.append((doc.lineno - 1, doc.end_lineno, docstring(levels.DOCS[name][level], indent)))
+        if isinstance(node, ast.FunctionDef) and name not in getattr(levels, "GIVEN", ()):
+            todo = [
+                f"{indent}# TODO: write {name}, then run `justnumpy check {kind.file}`",
+                f'{indent}raise NotImplementedError("{name} is not written yet")',
+            ]
+            edits.append((doc.end_lineno, node.end_lineno, todo))
+    for first, end, new in sorted(edits, reverse=True):
+        lines[first:end] = new
+    return "\n".join(files.with_docstring(lines, tree, levels.INTRO[level]))
 
 
-def start(folder: str | Path = ".") -> list[Path]:
-    """Write my_network.py and EXERCISE.md into `folder`; refuse, writing nothing, if either exists."""
+def docstring(text: str, indent: str) -> list[str]:
+    """`text` as the lines of a docstring at `indent`."""
+    body = text.split("\n")
+    if len(body) == 1:
+        return [f'{indent}"""{body[0]}"""']
+    return [
+        f'{indent}"""{body[0]}',
+        *(f"{indent}{line}" if line else "" for line in body[1:]),
+        f'{indent}"""',
+    ]
+
+
+def start(folder: str | Path = ".", kind: Kind = NETWORK, level: int = 1) -> list[Path]:
+    """Write the learner's file and its instructions into `folder`; refuse, writing nothing, if one exists."""
     from justnumpy.exercise.checker import DEFAULT_TIMEOUT
 
-    return files.write_new(
-        Path(folder), {NETWORK: skeleton(), README: EXERCISE.format(timeout=DEFAULT_TIMEOUT)}
-    )
+    levels = kind.module("levels")
+    readme = levels.README.format(timeout=DEFAULT_TIMEOUT, level=levels.LEVEL[level])
+    return files.write_new(Path(folder), {kind.file: skeleton(kind, level), kind.readme: readme})

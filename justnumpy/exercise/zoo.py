@@ -1,9 +1,11 @@
-"""`justnumpy exercise bugs`: ten copies of the exercise's network, each with one classic bug.
+"""`justnumpy exercise bugs`: copies of an exercise's file, each with one classic bug; the network's zoo.
 
-Each animal is template.py with one edit (`old` → `new`, which must occur exactly once there), so
-the rest of the file is right and the bug is the only difference. The file names say nothing
-about the bug; the answers are in docs/bug-zoo-answers.md, apart from the exercise. `bug` is the
-id in bugs.BUGS that `justnumpy check` must name for the file (tests/test_exercise.py).
+Each animal is the exercise's template.py with one edit (`old` → `new`, which must occur exactly
+once there), so the rest of the file is right and the bug is the only difference. The file names
+say nothing about the bug; the answers are in docs/bug-zoo-answers.md, apart from the exercise.
+`bug` is the id in the exercise's bugs.BUGS that `justnumpy check` must name for the file
+(tests/test_exercise.py). Each exercise's zoo.py holds ZOO, README (the text of BUGS.md) and
+DOCSTRING; source() and write() below serve them all.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from justnumpy.exercise import files
+from justnumpy.exercise.kinds import NETWORK, Kind
 
-README = "BUGS.md"
+BUGS_FILE = "BUGS.md"  # what each zoo folder says about itself
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ line somewhere does something else. Then see whether you were right:
 The answers are in docs/bug-zoo-answers.md (spoilers).
 """'''
 
-ZOO_README = """# The bug zoo
+README = """# The bug zoo
 
 Ten networks, each the same as a correct one except for **exactly one classic bug**: the mistakes
 people make most often when they write backprop for the first time. The file names give nothing
@@ -89,18 +92,21 @@ passes. The answers, with the line and the fix, are in `docs/bug-zoo-answers.md`
 """
 
 
-def source(animal: Animal) -> str:
-    """The text of one zoo file: template.py with the animal's one edit."""
-    text, tree = files.template()
+def source(animal: Animal, kind: Kind = NETWORK) -> str:
+    """The text of one zoo file: the exercise's template.py with the animal's one edit."""
+    text, tree = files.template(kind.template)
     if text.count(animal.old) != 1:
         raise ValueError(
             f"{animal.file}: {animal.old!r} occurs {text.count(animal.old)} times in template.py, not once"
         )
     lines = text.replace(animal.old, animal.new).split("\n")
     name = animal.file.removesuffix(".py").capitalize()
-    return "\n".join(files.with_docstring(lines, tree, DOCSTRING.format(name=name, file=animal.file)))
+    docstring = kind.module("zoo").DOCSTRING.format(name=name, file=animal.file)
+    return "\n".join(files.with_docstring(lines, tree, docstring))
 
 
-def write(folder: str | Path = "bug-zoo") -> list[Path]:
-    """Write every zoo file and BUGS.md into `folder`; refuse, writing nothing, if any of them exists."""
-    return files.write_new(Path(folder), {README: ZOO_README, **{a.file: source(a) for a in ZOO}})
+def write(folder: str | Path | None = None, kind: Kind = NETWORK) -> list[Path]:
+    """Write every zoo file of `kind` and BUGS.md into `folder`; refuse, writing nothing, if any exists."""
+    module = kind.module("zoo")
+    texts = {a.file: source(a, kind) for a in module.ZOO}
+    return files.write_new(Path(folder or kind.zoo_dir), {BUGS_FILE: module.README, **texts})

@@ -4,7 +4,8 @@ MNIST digits are white ink on black, scaled so the longer side of the ink is 20 
 in a 28×28 field so that their centre of mass sits at the centre (LeCun et al., 1998). A photo or a
 drawing is none of that, and a network that never saw anything else reads it badly. So:
 
-    read         any image Pillow reads, first frame only; transparency becomes background
+    read         any image Pillow reads, first frame only, shrunk to 1024 px and made 8-bit gray as it
+                 is decoded (memory stays bounded); transparency becomes background
     grayscale    (h, w) floats in [0, 1]
     invert       when the background (the median tone) is light: ink must be bright on dark
     normalise    subtract the background, stretch the ink to 1; blank → NoDigitError
@@ -24,6 +25,7 @@ ImageError (NoDigitError for blank ones) with a message that names the file.
 from __future__ import annotations
 
 import io
+import math
 import os
 import warnings
 from pathlib import Path
@@ -36,7 +38,7 @@ from justnumpy.errors import ImageError, NoDigitError
 SIDE = 28  # MNIST's field
 FIT = 20  # MNIST's box for the ink's longer side
 CENTRE = 14.0  # where MNIST's centres of mass sit (measured on the test set: 13.99, 14.01)
-MAX_PIXELS = 40_000_000  # larger images are refused before decoding: 40 MP is a big phone photo
+MAX_DECODE_BYTES = 64_000_000  # what one image may take to decode: 16 MP in color, 8 with alpha, 64 in gray
 WORK_SIZE = 1024  # bigger images are shrunk to this longer side first; 20 px is the goal anyway
 MIN_CONTRAST = 0.15  # ink must differ from the background by 15% of full scale, or it is blank
 NOISE_FLOOR = 0.1  # after stretching, fainter than 10% of the ink is paper grain or JPEG ringing
@@ -72,8 +74,11 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
     """Decode the first frame of an image into (h, w) float32 gray levels in [0, 1].
 
     Transparent pixels become background: white when the visible pixels are dark on average
-    (dark ink on a transparent sheet), black when they are light. Images larger than WORK_SIZE
-    are shrunk first (anti-aliased), which also keeps memory small.
+    (dark ink on a transparent sheet), black when they are light. Memory stays bounded whatever
+    the file claims: a JPEG is decoded at 1/2, 1/4 or 1/8 of its size while that still gives
+    WORK_SIZE pixels (Pillow's draft); a frame that would take more than MAX_DECODE_BYTES to
+    decode is refused before it is; the decoded frame is shrunk to WORK_SIZE in its own mode and
+    made 8-bit gray before any NumPy array of it exists.
     """
     if isinstance(source, bytes):
         fp: io.BufferedIOBase = io.BytesIO(source)
@@ -94,14 +99,16 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
                 w, h = img.size
                 if w * h == 0:
                     raise ImageError(f"{name}: the image is {w}×{h} pixels, it has no pixels")
-                if w * h > MAX_PIXELS:
-                    raise ImageError(
-                        f"{name}: the image is {w}×{h} pixels ({w * h / 1e6:.0f} megapixels); "
-                        f"justnumpy reads images of up to {MAX_PIXELS / 1e6:.0f} megapixels"
-                    )
                 img.draft("L", (WORK_SIZE, WORK_SIZE))  # JPEG only: decode at 1/2, 1/4, 1/8 size
+                needed = decode_bytes(img)
+                if needed > MAX_DECODE_BYTES:
+                    raise ImageError(
+                        f"{name}: the image is {w}×{h} pixels ({img.mode}), {needed / 1e6:.0f} MB to decode; "
+                        f"justnumpy decodes up to {MAX_DECODE_BYTES / 1e6:.0f} MB an image: shrink it first "
+                        f"(a digit needs no more than {WORK_SIZE} pixels a side)"
+                    )
                 img.load()  # the first frame of an animation; truncated data fails here
-                return _to_array(img)
+                return _to_array(small_gray(img))
     except ImageError:
         raise
     except PermissionError:
@@ -114,24 +121,60 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
         raise ImageError(f"{name}: damaged or unsupported image ({type(e).__name__}: {e})") from None
 
 
+def decode_bytes(img: Image.Image) -> int:
+    """The memory an opened (not yet loaded) frame takes to decode and to shrink, beyond a fixed part.
+
+    Pillow keeps 1 byte per pixel for bilevel, gray and palette images, 2 for 16-bit gray and 4
+    for everything else (color, alpha, 32-bit integers, floats). A palette or bilevel image, or
+    one with a transparent color, is made gray before shrinking: one more byte a pixel, or four
+    with alpha; and an image with alpha is shrunk through a premultiplied copy: four more. What
+    shrinking makes after that is at most (2·WORK_SIZE)² pixels, a fixed 16 MB at most.
+    """
+    w, h = img.size
+    alpha = img.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in img.info
+    stored = 1 if img.mode in ("1", "L", "P") else 2 if img.mode.startswith("I;16") else 4
+    gray = (4 if alpha else 1) if _gray_first(img) else 0
+    return w * h * (stored + gray + (4 if alpha else 0))
+
+
+def _gray_first(img: Image.Image) -> bool:
+    """Whether a frame must be made gray before shrinking: palettes, bilevel, a transparent color."""
+    return img.mode in ("1", "P", "PA") or "transparency" in img.info
+
+
+def small_gray(img: Image.Image) -> Image.Image:
+    """A decoded frame in any mode → at most WORK_SIZE on its longer side, in 8-bit gray: L, or LA."""
+    if _gray_first(img):  # palettes resample only by nearest neighbour, and a transparent color
+        img = img.convert("LA" if img.has_transparency_data else "L")  # must match exactly: gray first
+    # Shrinking reduces by a whole factor (box filter) to twice the size, then resamples with Lanczos;
+    # Pillow's reduce has no 16-bit mode, where Lanczos does it all.
+    gap = None if img.mode.startswith("I;16") else 2.0
+    img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS, reducing_gap=gap)  # a no-op if small
+    if img.mode.startswith("I;16"):  # 16-bit gray: 65535 is white
+        return _stretch(img.convert("F"), 0.0, 65535.0)
+    if img.mode in ("I", "F"):  # 32-bit integers or floats have no fixed white: their range is stretched
+        lo, hi = img.convert("F").getextrema()  # NaN anywhere makes both NaN
+        span_ok = math.isfinite(lo) and math.isfinite(hi) and hi > lo
+        return _stretch(img.convert("F"), lo, hi) if span_ok else Image.new("L", img.size, 0)
+    if img.mode in ("LAB", "HSV"):  # Pillow cannot convert these to L: take their lightness band
+        return img.getchannel("L" if img.mode == "LAB" else "V")
+    if img.mode in ("L", "LA"):
+        return img
+    if img.has_transparency_data:  # an alpha band
+        return img.convert("RGBA").convert("LA")
+    return img.convert("L")  # RGB, CMYK, YCbCr, ...: luminance (ITU-R 601-2)
+
+
+def _stretch(img: Image.Image, lo: float, hi: float) -> Image.Image:
+    """A float image (F) → 8-bit gray, lo → 0 and hi → 255, rounded (the +0.5: L truncates)."""
+    k = 255 / (hi - lo)
+    return img.point(lambda v: v * k + (0.5 - lo * k)).convert("L")
+
+
 def _to_array(img: Image.Image) -> np.ndarray:
-    """One decoded frame in any mode → (h, w) float32 in [0, 1], alpha composited away."""
-    if img.mode.startswith("I;16"):  # 16-bit grayscale: 65535 is white
-        img = Image.fromarray((np.asarray(img, dtype=np.float32) / 65535).astype(np.float32))
-    elif img.mode in ("I", "F"):  # 32-bit integers or floats have no fixed white: use their range
-        a = np.asarray(img, dtype=np.float64)
-        span = float(a.max() - a.min()) if np.isfinite(a).all() else 0.0
-        img = Image.fromarray(((a - a.min()) / span if span > 0 else np.zeros_like(a)).astype(np.float32))
-    elif img.mode in ("LAB", "HSV"):  # Pillow cannot convert these to L: take their lightness band
-        img = img.getchannel("L" if img.mode == "LAB" else "V")
-    elif img.has_transparency_data:  # an alpha band, or a transparent palette entry / colour
-        img = img.convert("RGBA").convert("LA")  # palette and tRNS transparency become real alpha
-    else:
-        img = img.convert("L")  # RGB, CMYK, palette, 1-bit, ...: luminance (ITU-R 601-2)
-    img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)  # no-op unless larger
-    if img.mode != "LA":
-        gray = np.asarray(img, dtype=np.float32)
-        return gray if img.mode == "F" else gray / 255
+    """An 8-bit gray frame (L, or LA) → (h, w) float32 in [0, 1], alpha composited away."""
+    if img.mode == "L":
+        return np.asarray(img, dtype=np.float32) / 255
     la = np.asarray(img, dtype=np.float32) / 255  # (h, w, 2): gray, alpha
     gray, alpha = la[..., 0], la[..., 1]
     seen = float(alpha.sum())

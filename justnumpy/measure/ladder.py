@@ -21,6 +21,7 @@ ladder.json is a list with one object per rung:
     val_mean, val_std         their mean and sample standard deviation (std None for one seed)
     test_mean, test_std
     run_seconds, seconds      wall time of each seed's run (training and scoring), and their median
+    blas_threads, jobs        each run's BLAS threads; how many runs went at once (None: on Dask)
     val_curves                validation accuracy after every epoch, one list per seed
 
 `quick=True` is the same ladder shrunk to run in seconds (a 10,000-image training subset and a
@@ -40,7 +41,10 @@ from typing import Any
 import numpy as np
 
 from justnumpy import train
-from justnumpy.training import recipes
+from justnumpy.files import modelfile
+from justnumpy.measure import parallel
+from justnumpy.training import checkpoint, recipes
+from justnumpy.training.threads import blas_threads
 
 QUICK_TRAIN_IMAGES = 10_000  # quick=True trains on this many images (the test set stays whole)
 QUICK_FULL_BATCH_STEPS = 40  # quick=True: the seed rung's steps, enough to leave chance well behind
@@ -62,11 +66,15 @@ def run(
     dataset: str = "mnist",
     log: Callable[[str], None] = print,
     models: str | Path | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
     """Train each rung (default: all of recipes.LADDER) from scratch with seeds 0..seeds−1.
 
     Returns one dict per rung in the layout of ladder.json (see the module's docstring). With
-    `models` (a folder), each run's model is saved there as <rung>-seed<S>.npz.
+    `models` (a folder), each run's model is saved there as <rung>-seed<S>.npz. The runs are
+    independent: `jobs` of them at a time in worker processes, or on the Dask `scheduler`
+    (measure/parallel.py), each on its share of the BLAS threads; the results come in the same order.
     """
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, got {seeds}")
@@ -74,21 +82,36 @@ def run(
         X_train, y_train, X_test, y_test = raw
         raw = X_train[:QUICK_TRAIN_IMAGES], y_train[:QUICK_TRAIN_IMAGES], X_test, y_test
     names = rungs or recipes.LADDER
-    results = []
-    for i, name in enumerate(names, start=1):
-        log(f"[{i}/{len(names)}] {name}: {recipes.RECIPES[name].change}")
-        runs = []
-        for seed in range(seeds):
-            config = rung_config(name, seed, dataset, quick, len(raw[0]))
-            out = str(Path(models) / f"{name}-seed{seed}.npz") if models is not None else None
-            start = time.perf_counter()
-            state = train.train(config, raw, out=out, callbacks=[])
-            seconds = time.perf_counter() - start
-            runs.append((state.history, seconds))
-            val, test = state.history["val_acc"][-1], state.history["test_acc"][-1]
-            log(f"      seed {seed}: validation {val:.2%}, test {test:.2%}, {seconds:.1f} s")
-        results.append(summary(name, config, runs))
+    runs = [(name, rung_config(name, s, dataset, quick, len(raw[0]))) for name in names for s in range(seeds)]
+    outs = [Path(models) / f"{name}-seed{config.seed}.npz" for name, config in runs] if models else []
+    for out in outs:  # refused before hours of training, not after
+        modelfile.check_writable(out)
+    done = parallel.run(
+        train_run, [(config, models is not None, *raw) for _, config in runs], jobs, scheduler
+    )
+    results, finished = [], []
+    for k, ((name, config), (history, seconds, threads, state)) in enumerate(zip(runs, done, strict=True)):
+        if config.seed == 0:
+            log(f"[{k // seeds + 1}/{len(names)}] {name}: {recipes.RECIPES[name].change}")
+        if state is not None:
+            checkpoint.save(str(outs[k]), config, state)
+        val, test = history["val_acc"][-1], history["test_acc"][-1]
+        log(f"      seed {config.seed}: validation {val:.2%}, test {test:.2%}, {seconds:.1f} s")
+        finished.append((history, seconds, threads))
+        if len(finished) == seeds:
+            results.append(summary(name, config, finished, jobs if scheduler is None else None))
+            finished = []
     return results
+
+
+def train_run(
+    config: train.Config, keep_state: bool, *raw: np.ndarray
+) -> tuple[dict, float, int, train.State | None]:
+    """One run of the ladder, wherever it runs: (history, wall seconds, BLAS threads, final state if kept)."""
+    threads = blas_threads()
+    start = time.perf_counter()
+    state = train.train(config, raw, callbacks=[])
+    return state.history, time.perf_counter() - start, threads, state if keep_state else None
 
 
 def rung_config(name: str, seed: int, dataset: str, quick: bool, n_images: int) -> train.Config:
@@ -101,10 +124,12 @@ def rung_config(name: str, seed: int, dataset: str, quick: bool, n_images: int) 
     return config
 
 
-def summary(name: str, config: train.Config, runs: list[tuple[dict, float]]) -> dict[str, Any]:
-    """One rung's entry of ladder.json from its runs: (history, seconds) for seeds 0, 1, ..."""
-    val = [history["val_acc"][-1] for history, _ in runs]
-    test = [history["test_acc"][-1] for history, _ in runs]
+def summary(
+    name: str, config: train.Config, runs: list[tuple[dict, float, int]], jobs: int | None
+) -> dict[str, Any]:
+    """One rung's entry of ladder.json from its runs: (history, seconds, BLAS threads) for seeds 0, 1, ..."""
+    val = [history["val_acc"][-1] for history, _, _ in runs]
+    test = [history["test_acc"][-1] for history, _, _ in runs]
     # As ladder.json will hold them: the hidden layers as a list, like any JSON reader sees them.
     settings = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
     del settings["seed"]
@@ -119,10 +144,12 @@ def summary(name: str, config: train.Config, runs: list[tuple[dict, float]]) -> 
         "test_acc": test,
         **spread("val", val),
         **spread("test", test),
-        "run_seconds": [seconds for _, seconds in runs],
+        "run_seconds": [seconds for _, seconds, _ in runs],
         # The median: on a shared machine one run now and then waits for its cores.
-        "seconds": statistics.median(seconds for _, seconds in runs),
-        "val_curves": [history["val_acc"] for history, _ in runs],
+        "seconds": statistics.median(seconds for _, seconds, _ in runs),
+        "blas_threads": [threads for _, _, threads in runs],
+        "jobs": jobs,
+        "val_curves": [history["val_acc"] for history, _, _ in runs],
     }
 
 

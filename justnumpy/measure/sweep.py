@@ -4,9 +4,9 @@
 
 Width sweep: hidden 64 … 4096 at batch 128 on one BLAS thread (steadier on a shared machine). The FLOPs of an
 epoch grow linearly with the width, so the seconds should too, once the matrix products dominate.
-Batch sweep: batch 16 … 2048 at hidden 256, on one BLAS thread and on all cores, which is the
-measurement behind threads.SINGLE_THREAD_MAX_BATCH. Each point is the median of `repeats` real
-epochs (train.run_epoch) after a warm-up, the points of a sweep taken in turns like `bench`.
+Batch sweep: batch 16 … 2048 at hidden 256, on one BLAS thread and on all cores. Each point is the
+median of `repeats` real epochs (train.run_epoch) after a warm-up, the points of a sweep taken in
+turns like `bench`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from justnumpy import train
 from justnumpy.measure.bench import epoch_flops, gemm_step, random_split
 from justnumpy.training.batches import Split
 from justnumpy.training.denormals import flushed_to_zero
-from justnumpy.training.threads import CONTROLLER
+from justnumpy.training.threads import limit_blas
 
 WIDTHS = (64, 128, 256, 512, 1024, 2048, 4096)
 BATCHES = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -39,7 +39,7 @@ def _interleaved(points: list[dict], data: Split, repeats: int) -> list[dict]:
     for round_ in range(repeats + 1):
         for p in points:
             config, state, total = p["_run"]
-            with CONTROLLER.limit(limits=p["threads"], user_api="blas"), flushed_to_zero():  # as train does
+            with limit_blas(p["threads"]), flushed_to_zero():  # as train does
                 start = time.perf_counter()
                 train.run_epoch(config, state, data, total)
                 seconds = time.perf_counter() - start

@@ -1,11 +1,14 @@
 """Pictures of a trained network: what it learned, how it learned, where it goes wrong.
 
-    from justnumpy import data
-    from justnumpy.files import modelfile
+    from justnumpy import data, model
     from justnumpy.see import plots
-    params, meta, _ = modelfile.load("model.npz")
+    net, params, meta, _ = model.load("model.npz")
     _, _, X_test, y_test = data.load("mnist")
-    plots.write_all(params, meta["history"], X_test, y_test, "mnist", "plots/")
+    plots.write_all(net, params, meta["history"], X_test, y_test, "mnist", "plots/")
+
+The model may have any depth: the probabilities are those of its own net (model.output of
+net.forward: A2 for one hidden layer, AL for L layers), the tiles are the first hidden layer's
+(the one that sees the pixels), and the dead units are counted in every hidden layer.
 
 Each picture is split in two: a small function that computes the numbers it shows (tested
 against independent oracles) and a `draw_*` function that only lays them out. Figures are built
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +30,12 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from justnumpy import network
+from justnumpy import model, network
 from justnumpy.data import class_names, to_inputs
 from justnumpy.errors import JustNumpyError
 from justnumpy.see import figures
 from justnumpy.see.figures import GREEN, GREY, RED
+from justnumpy.see.mosaic import mosaic, tile_corner, weight_tiles
 from justnumpy.train import dead_units
 from justnumpy.training.doctor import DEAD_SHARE
 
@@ -47,10 +52,14 @@ FILES = {
 # ---------------------------------------------------------------- the numbers each picture shows
 
 
-def probabilities(params: network.Params, images: np.ndarray, batch: int = 10_000) -> np.ndarray:
-    """A2 for uint8 images (n, 28, 28): (n, 10) class probabilities, via network.forward in chunks."""
+def probabilities(
+    net: model.Net, params: network.Params, images: np.ndarray, batch: int = 10_000
+) -> np.ndarray:
+    """AL for uint8 images (n, 28, 28): (n, 10) class probabilities, via net.forward in chunks."""
     X = to_inputs(images, dtype=params["W1"].dtype)
-    return np.concatenate([network.forward(params, X[i : i + batch])["A2"] for i in range(0, len(X), batch)])
+    return np.concatenate(
+        [model.output(net.forward(params, X[i : i + batch])) for i in range(0, len(X), batch)]
+    )
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -60,66 +69,69 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10
     return flat.reshape(n_classes, n_classes)
 
 
-def weight_tiles(W1: np.ndarray) -> np.ndarray:
-    """(H, 28, 28): column j of W1 (the 784 weights hidden unit j gives the pixels) as an image."""
-    return W1.T.reshape(W1.shape[1], 28, 28)
-
-
-def mosaic(tiles: np.ndarray, gap: int = 1) -> np.ndarray:
-    """Tile (n, h, w) images into one nearly square 2-D array, NaN between tiles (drawn blank)."""
-    n, h, w = tiles.shape
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
-    for k in range(n):
-        top, left = tile_corner(k, n, h, w, gap)
-        out[top : top + h, left : left + w] = tiles[k]
-    return out
-
-
-def tile_corner(k: int, n: int, h: int = 28, w: int = 28, gap: int = 1) -> tuple[int, int]:
-    """(row, column) of the top-left pixel of tile k of n in `mosaic`: tiles fill rows left to right."""
-    r, c = divmod(k, math.ceil(math.sqrt(n)))
-    return r * (h + gap), c * (w + gap)
-
-
-def confident_mistakes(A2: np.ndarray, y: np.ndarray, n: int = 24) -> np.ndarray:
+def confident_mistakes(AL: np.ndarray, y: np.ndarray, n: int = 24) -> np.ndarray:
     """Indices of the (up to) n misclassified rows where the wrong answer had the highest probability."""
-    predicted = A2.argmax(axis=1)
+    predicted = AL.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y)
-    confidence = A2[wrong, predicted[wrong]]
+    confidence = AL[wrong, predicted[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")[:n]]
 
 
-def sample(A2: np.ndarray, n: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def sample(AL: np.ndarray, n: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(n random rows drawn with a fixed seed, the n rows whose top probability is lowest).
 
     Random test images are mostly answered with ~100% certainty; the least certain ones show
     what hesitation between classes looks like. The two sets never overlap.
     """
-    unsure = np.argsort(A2.max(axis=1), kind="stable")[:n]
-    rest = np.setdiff1d(np.arange(len(A2)), unsure)
+    unsure = np.argsort(AL.max(axis=1), kind="stable")[:n]
+    rest = np.setdiff1d(np.arange(len(AL)), unsure)
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(rest, size=min(n, len(rest)), replace=False)), unsure
+
+
+def dead_per_layer(history: dict[str, list], n_hidden_layers: int) -> list[list[int]] | None:
+    """Dead units per epoch of each hidden layer, [layer][epoch], from a model file's history.
+
+    The history counts them per layer ("dead_per_layer"); files written before that have only
+    the total ("dead_units"), which for their single hidden layer is the same thing. None when
+    there are no counts for every epoch.
+    """
+    epochs = history["epoch"]
+    per_epoch = history.get("dead_per_layer") or []
+    if len(per_epoch) != len(epochs):
+        totals = history.get("dead_units") or []
+        if len(totals) != len(epochs) or n_hidden_layers != 1:
+            return None
+        per_epoch = [[total] for total in totals]
+    return [list(layer) for layer in zip(*per_epoch, strict=True)]
 
 
 # ---------------------------------------------------------------- drawing
 
 
-def draw_curves(history: dict[str, list], path: Path, hidden: int | None = None) -> Path:
+def draw_curves(
+    history: dict[str, list],
+    path: Path,
+    hidden: Sequence[int] = (),
+    loss: str = "cross-entropy",
+) -> Path:
     """Loss, train/validation/test accuracy and dead hidden units per epoch, from a model file's history.
 
-    `hidden` (H) scales the dead-unit panel; files from before dead units were counted have none.
+    `hidden` are the sizes of the hidden layers whose dead units to draw, one line each; empty
+    (or a history without the counts) leaves the dead-unit panel out.
     """
     epochs = history["epoch"]
-    dead = history.get("dead_units") or []
-    panels = 3 if len(dead) == len(epochs) else 2
+    dead = dead_per_layer(history, len(hidden)) if hidden else None
+    panels = 3 if dead else 2
     fig = figures.new(figsize=(5.5 * panels, 4.2))
     ax_loss, ax_acc, *ax_dead = fig.subplots(1, panels)
     ax_loss.plot(epochs, history["loss"], "o-", color="#1f77b4", label="training loss")
     ax_loss.set_ylim(bottom=0)
+    name = "squared error" if loss == "squared-error" else loss
     ax_loss.set(
-        title="Loss (cross-entropy, mean over each epoch's batches)", xlabel="epoch", ylabel="loss (nats)"
+        title=f"Loss ({name}, mean over each epoch's batches)",
+        xlabel="epoch",
+        ylabel="loss" + (" (nats)" if loss == "cross-entropy" else ""),
     )
     curves = [
         ("train_acc", "train (running, during the epoch)", "#1f77b4"),
@@ -153,27 +165,33 @@ def draw_curves(history: dict[str, list], path: Path, hidden: int | None = None)
     return figures.save(fig, path)
 
 
-def draw_dead_units(ax, epochs: list[int], dead: list[int], hidden: int | None) -> None:
-    """Bars: how many hidden units output 0 for every training image of each epoch."""
-    bars = ax.bar(epochs, dead, color=GREY, width=0.6)
-    ax.bar_label(bars, padding=2, fontsize=8)
+def draw_dead_units(ax, epochs: list[int], dead: list[list[int]], hidden: Sequence[int]) -> list:
+    """One line per hidden layer: the share of its units that output 0 for every training image of
+    each epoch, its last count in the legend; returns the lines, first layer first."""
+    lines = []
+    for l, (counts, size) in enumerate(zip(dead, hidden, strict=True), 1):
+        share = 100 * np.asarray(counts, dtype=float) / size
+        which = f"hidden layer {l}: " if len(hidden) > 1 else ""
+        label = f"{which}{counts[-1]} of {size} units dead after epoch {epochs[-1]}"
+        lines += ax.plot(epochs, share, "o-", label=label)
+    limit = 100 * DEAD_SHARE
+    ax.axhline(limit, color=RED, linestyle="--", linewidth=1)
+    ax.annotate(
+        f"more than {DEAD_SHARE:.0%}: the doctor's hint",
+        (0.02, limit),
+        xycoords=("axes fraction", "data"),
+        textcoords="offset points",
+        xytext=(0, 3),
+        color=RED,
+        fontsize=8,
+    )
+    highest = max(100 * max(counts) / size for counts, size in zip(dead, hidden, strict=True))
+    ax.set_ylim(0, 1.15 * max(limit, highest))
+    ax.yaxis.set_major_formatter(PercentFormatter(100))
     title = "Dead hidden units (0 for every training image)"
-    if hidden:
-        limit = DEAD_SHARE * hidden
-        ax.axhline(limit, color=RED, linestyle="--", linewidth=1)
-        ax.annotate(
-            f"more than {DEAD_SHARE:.0%}: the doctor's hint",
-            (0.02, limit),
-            xycoords=("axes fraction", "data"),
-            textcoords="offset points",
-            xytext=(0, 3),
-            color=RED,
-            fontsize=8,
-        )
-        ax.set_ylim(0, max(1.15 * limit, 1.15 * max(dead)))
-        title = f"Dead hidden units of {hidden} (0 for every training image)"
-    ax.set(title=title, xlabel="epoch", ylabel="dead units")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(title=title, xlabel="epoch", ylabel="share of the layer")
+    ax.legend(loc="center right", fontsize=8)
+    return lines
 
 
 def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
@@ -214,13 +232,16 @@ def draw_confusion(cm: np.ndarray, names: list[str], path: Path) -> Path:
     return figures.save(fig, path)
 
 
-def draw_hidden_units(W1: np.ndarray, path: Path, dead: np.ndarray | None = None, n_images: int = 0) -> Path:
+def draw_hidden_units(
+    W1: np.ndarray, path: Path, dead: np.ndarray | None = None, n_images: int = 0, deeper: bool = False
+) -> Path:
     """Every column of W1 as a 28×28 image, red = positive weight, blue = negative, white = 0.
 
-    `dead` are the units that output 0 for all `n_images` test images: each gets a black frame.
+    `dead` are the units that output 0 for all `n_images` test images: each gets a black frame
+    (None: units of this kind cannot die, nothing is framed). `deeper`: more hidden layers follow
+    this first one.
     """
     H = W1.shape[1]
-    dead = np.asarray([] if dead is None else dead, dtype=int)
     image = mosaic(weight_tiles(W1))
     # One scale for all tiles, so they can be compared; the 99.5th percentile keeps a few
     # extreme weights from washing out the rest.
@@ -229,16 +250,22 @@ def draw_hidden_units(W1: np.ndarray, path: Path, dead: np.ndarray | None = None
     ax = fig.subplots()
     cmap = colormaps["RdBu_r"].with_extremes(bad="white")  # the NaN gaps between tiles
     im = ax.imshow(image, cmap=cmap, vmin=-v, vmax=v, interpolation="nearest")
-    for j in dead:
+    for j in [] if dead is None else dead:
         top, left = tile_corner(int(j), H)
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), 28, 28, fill=False, edgecolor="black", linewidth=1.5))
     ax.set_axis_off()
-    where = f"all {n_images:,} test images" if n_images else "every test image"
-    ax.set_title(
-        f"What each of the {H} hidden units looks for: column j of W1 as a 28×28 image\n"
-        "red: ink there raises the unit's input Z1; blue: ink there lowers it\n"
-        f"black frame: dead, outputs 0 for {where} ({len(dead)} of {H} units)"
-    )
+    if deeper:  # the layer is named, and the title takes one more line to fit
+        title = [
+            f"What each of the {H} units of the first hidden layer looks for:",
+            "column j of W1 as a 28×28 image",
+        ]
+    else:
+        title = [f"What each of the {H} hidden units looks for: column j of W1 as a 28×28 image"]
+    title.append("red: ink there raises the unit's input Z1; blue: ink there lowers it")
+    if dead is not None:
+        where = f"all {n_images:,} test images" if n_images else "every test image"
+        title.append(f"black frame: dead, outputs 0 for {where} ({len(dead)} of {H} units)")
+    ax.set_title("\n".join(title))
     fig.colorbar(
         im, ax=ax, shrink=0.6, location="bottom", extend="both", label="weight from pixel to hidden unit (W1)"
     )
@@ -246,18 +273,18 @@ def draw_hidden_units(W1: np.ndarray, path: Path, dead: np.ndarray | None = None
 
 
 def draw_mistakes(
-    images: np.ndarray, y: np.ndarray, A2: np.ndarray, idx: np.ndarray, names: list[str], path: Path
+    images: np.ndarray, y: np.ndarray, AL: np.ndarray, idx: np.ndarray, names: list[str], path: Path
 ) -> Path:
     """The test images the network got wrong while most sure of itself."""
     cols = 6
     rows = max(1, math.ceil(len(idx) / cols))
     fig = figures.new(figsize=(2 * cols, 2.35 * rows + 0.6))
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    predicted = A2.argmax(axis=1)
+    predicted = AL.argmax(axis=1)
     for ax, i in zip(axes, idx, strict=False):
         ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255)
         ax.set_title(
-            f"#{i}: true {names[y[i]]}\nsaid {names[predicted[i]]} ({A2[i, predicted[i]]:.1%})",
+            f"#{i}: true {names[y[i]]}\nsaid {names[predicted[i]]} ({AL[i, predicted[i]]:.1%})",
             fontsize=9,
             color=RED,
         )
@@ -276,12 +303,16 @@ def draw_mistakes(
 def draw_samples(
     images: np.ndarray,
     y: np.ndarray,
-    A2: np.ndarray,
+    AL: np.ndarray,
     rows: list[tuple[str, np.ndarray]],
     names: list[str],
     path: Path,
+    output: str = "A2",
 ) -> Path:
-    """Test images beside the ten probabilities the network gives them, one row per (title, indices)."""
+    """Test images beside the ten probabilities the network gives them, one row per (title, indices).
+
+    `output` names the probabilities as the network does: A2 for one hidden layer, AL for L layers.
+    """
     cols = max(len(idx) for _, idx in rows)
     fig = figures.new(figsize=(4.4 * cols, 3.0 * len(rows) + 0.5))
     subfigs = np.atleast_1d(fig.subfigures(len(rows), 1))
@@ -295,12 +326,12 @@ def draw_samples(
             ax_img.imshow(images[i], cmap="gray_r", vmin=0, vmax=255)
             ax_img.set_axis_off()
             ax_img.set_title(f"#{i}\ntrue {names[y[i]]}", fontsize=9)
-            guess = int(A2[i].argmax())
+            guess = int(AL[i].argmax())
             colors = [GREY] * len(names)
             colors[guess] = RED  # stays red only if the guess is wrong ...
             colors[y[i]] = GREEN  # ... because the true class paints over it
-            bars = ax_bar.barh(range(len(names)), A2[i], color=colors)
-            ax_bar.bar_label(bars, [f"{p:.0%}" if p >= 0.01 else "" for p in A2[i]], padding=2, fontsize=8)
+            bars = ax_bar.barh(range(len(names)), AL[i], color=colors)
+            ax_bar.bar_label(bars, [f"{p:.0%}" if p >= 0.01 else "" for p in AL[i]], padding=2, fontsize=8)
             ax_bar.set_yticks(range(len(names)), names, fontsize=8)
             ax_bar.invert_yaxis()
             ax_bar.set_xlim(0, 1.25)  # room for the labels of bars near 100%
@@ -308,9 +339,9 @@ def draw_samples(
             ax_bar.xaxis.set_major_formatter(PercentFormatter(1.0))
             ax_bar.tick_params(axis="x", labelsize=8)
             ax_bar.spines[["top", "right"]].set_visible(False)
-            ax_bar.set_xlabel("probability (A2)", fontsize=9)
+            ax_bar.set_xlabel(f"probability ({output})", fontsize=9)
             ax_bar.set_title(
-                f"said {names[guess]} ({A2[i, guess]:.1%})",
+                f"said {names[guess]} ({AL[i, guess]:.1%})",
                 fontsize=10,
                 color=GREEN if guess == y[i] else RED,
             )
@@ -318,6 +349,7 @@ def draw_samples(
 
 
 def write_all(
+    net: model.Net,
     params: network.Params,
     history: dict[str, list] | None,
     X_test: np.ndarray,
@@ -325,10 +357,11 @@ def write_all(
     dataset: str,
     out_dir: str | os.PathLike,
 ) -> dict[str, Path]:
-    """Write every picture into `out_dir` (created if needed); return {kind: path}.
+    """Write every picture of the model (net, params) into `out_dir` (created if needed); return {kind: path}.
 
     X_test are uint8 images (n, 28, 28) and y_test their labels. Without a history (a model file
-    not written by `justnumpy train`) there are no training curves.
+    not written by `justnumpy train`) there are no training curves. Dead units are drawn only for
+    ReLU networks (model.can_die): other units that stay below 0 still learn.
     """
     out = Path(out_dir)
     try:
@@ -336,21 +369,27 @@ def write_all(
     except OSError as e:
         raise JustNumpyError(f"{out}: cannot create folder for pictures ({e.strerror or e})") from None
     names = class_names(dataset)
-    A2 = probabilities(params, X_test)
+    sizes = model.sizes(params)
+    hidden, output = sizes[1:-1], f"A{len(sizes) - 1}"  # A2 for one hidden layer, AL for L layers
+    can_die = model.can_die(net)
+    AL = probabilities(net, params, X_test)
     written = {}
     if history and history.get("epoch"):
-        written["curves"] = draw_curves(history, out / FILES["curves"], params["W1"].shape[1])
-    cm = confusion_matrix(y_test, A2.argmax(axis=1), len(names))
+        shown = hidden if can_die else ()
+        loss = model.describe(net)["loss"]
+        written["curves"] = draw_curves(history, out / FILES["curves"], shown, loss)
+    cm = confusion_matrix(y_test, AL.argmax(axis=1), len(names))
     written["confusion"] = draw_confusion(cm, names, out / FILES["confusion"])
-    dead = dead_units(network, params, to_inputs(X_test, dtype=params["W1"].dtype))[0]
-    written["hidden"] = draw_hidden_units(params["W1"], out / FILES["hidden"], dead, len(X_test))
+    dead = dead_units(net, params, to_inputs(X_test, dtype=params["W1"].dtype))[0] if can_die else None
+    deeper = len(hidden) > 1
+    written["hidden"] = draw_hidden_units(params["W1"], out / FILES["hidden"], dead, len(X_test), deeper)
     written["mistakes"] = draw_mistakes(
-        X_test, y_test, A2, confident_mistakes(A2, y_test), names, out / FILES["mistakes"]
+        X_test, y_test, AL, confident_mistakes(AL, y_test), names, out / FILES["mistakes"]
     )
-    random_idx, unsure_idx = sample(A2)
+    random_idx, unsure_idx = sample(AL)
     rows = [
-        ("Random test images: the probabilities A2 the network gives each class", random_idx),
+        (f"Random test images: the probabilities {output} the network gives each class", random_idx),
         ("The test images it was least sure about (green = true class, red = wrong answer)", unsure_idx),
     ]
-    written["samples"] = draw_samples(X_test, y_test, A2, rows, names, out / FILES["samples"])
+    written["samples"] = draw_samples(X_test, y_test, AL, rows, names, out / FILES["samples"], output)
     return written

@@ -1,4 +1,4 @@
-"""Training: settings, batches and their distorter, checkpoints, callbacks, the doctor, recipes, CPU.
+"""Training: settings, batches, checkpoints, callbacks, the doctor, recipes, CPU.
 
 train.py runs the loop.
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -20,10 +21,9 @@ import numpy as np
 from justnumpy import augment
 from justnumpy.data import to_inputs
 from justnumpy.errors import JustNumpyError
-from justnumpy.training import distorter
 from justnumpy.training.threads import one_blas_thread
 
-PREFETCH = 1024  # images per hand-over to the helper process: few hand-overs, chunks of a few MB
+PREFETCH = 1024  # about how many images the second thread distorts at a time
 
 
 class Split(NamedTuple):
@@ -100,40 +100,31 @@ def distorted_batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The batches of `batches`, each image of the epoch moved as `distortion` (one per row of order) says.
 
-    The epoch is distorted a chunk of rows at a time by a helper process (training/distorter.py):
-    the next chunk while the batches of this one are trained on.
+    The epoch is distorted a chunk of rows at a time on a second thread: the next chunk while
+    the batches of this one are trained on.
     """
     # A whole number of batches, and of augment's chunks, so that each image's distortion is
     # computed exactly as `augment.augment` computes it.
     rows = math.lcm(batch_size, augment.CHUNK)
     rows *= max(1, PREFETCH // rows)
-    chunks = [slice(i, min(i + rows, len(order))) for i in range(0, len(order), rows)]  # places in the order
-    for s, X_chunk in zip(chunks, distorted_chunks(X, order, distortion, chunks), strict=True):
-        labels = y[order[s]]  # (≤rows,)
-        for i in range(0, len(labels), batch_size):
-            yield X_chunk[i : i + batch_size], labels[i : i + batch_size]
+    chunks = [slice(i, i + rows) for i in range(0, len(order), rows)]  # places in the epoch's order
 
+    def distorted(s: slice) -> np.ndarray:
+        """The images of chunk s, distorted (≤rows, 784): on one thread, as the other core trains."""
+        images = X[order[s]]  # uint8 pixels are scaled inside `distort`, saving a pass
+        if images.dtype != np.uint8:
+            images = as_inputs(images)
+        return augment.distort(images, distortion.rows(s), threads=1)
 
-def distorted_chunks(
-    X: np.ndarray, order: np.ndarray, distortion: augment.Distortion, chunks: list[slice]
-) -> Iterator[np.ndarray]:
-    """For each chunk of places in the epoch's order, its images distorted (≤rows, 784) float32."""
-    if not distorter.AVAILABLE:  # no helper process on this system: distort each chunk here
-        for s in chunks:
-            images = X[order[s]]  # uint8 pixels are scaled inside `distort`, saving a pass
-            if images.dtype != np.uint8:
-                images = as_inputs(images)
-            yield augment.distort(images, distortion.rows(s))
-        return
-    # The matrix products get one BLAS thread: the helper process keeps the other core busy, and a
-    # BLAS thread sharing a core with it would hold up every product. Leaving the `with` (also
-    # when the caller stops early) restores the BLAS and keeps the process for the next epoch.
-    with distorter.lend(X, chunks[0].stop) as helper, one_blas_thread():
-        helper.start_epoch(order, distortion)
-        helper.submit(0, chunks[0].start, chunks[0].stop)
+    # NumPy lets go of Python's global lock inside its loops, so the distortion can run on one
+    # core while the training step runs on the other; its matrix products then get one thread,
+    # as a BLAS thread sharing a core with the distortion would hold up every product.
+    # Leaving the `with` (also when the caller stops early) ends the thread and restores the BLAS.
+    with ThreadPoolExecutor(1) as worker, one_blas_thread():
+        next_chunk = worker.submit(distorted, chunks[0])
         for k, s in enumerate(chunks):
-            # A copy: the slot is written again two chunks on, and a caller may keep its batches.
-            X_chunk = helper.result()[: s.stop - s.start].copy()
-            if k + 1 < len(chunks):  # into the other slot, while this one is trained on
-                helper.submit((k + 1) % 2, chunks[k + 1].start, chunks[k + 1].stop)
-            yield X_chunk
+            X_chunk, labels = next_chunk.result(), y[order[s]]  # (≤rows, 784) float32, (≤rows,)
+            if k + 1 < len(chunks):
+                next_chunk = worker.submit(distorted, chunks[k + 1])
+            for i in range(0, len(labels), batch_size):
+                yield X_chunk[i : i + batch_size], labels[i : i + batch_size]

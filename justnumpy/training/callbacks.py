@@ -30,7 +30,11 @@ class StopTraining(Exception):
 
 
 class Printer:
-    """One line per epoch, each hint as a line of its own, and why training ended early."""
+    """One line per epoch, each hint as a line of its own, and why training ended early.
+
+    An epoch's line shows the validation accuracy, the one to choose settings on, and not the
+    test accuracy: the test images are the outcome, read once when training is done.
+    """
 
     def __init__(self, say=print) -> None:
         self.say = say
@@ -42,8 +46,7 @@ class Printer:
             val = f"val {event['val_acc']:.2%}  " if event["val_acc"] is not None else ""
             self.say(
                 f"epoch {event['epoch']:>3}/{event['epochs']}  loss {event['loss']:.4f}  "
-                f"train {event['train_acc']:.2%}  {val}test {event['test_acc']:.2%}  "
-                f"({event['seconds']:.1f} s)"
+                f"train {event['train_acc']:.2%}  {val}({event['seconds']:.1f} s)"
             )
         elif event["kind"] == "end" and event.get("note"):
             self.say(event["note"])

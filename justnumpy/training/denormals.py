@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+
 try:
     import sseflags
 except ImportError:  # another platform: denormals stay, and training is only slower
@@ -30,6 +32,10 @@ def flushed_to_zero() -> Iterator[None]:
     if sseflags is None:
         yield
         return
+    # NumPy before 2.3 works out np.finfo's numbers the first time they are asked for: with the
+    # modes on it would find no subnormals and warn. Asked for here, they are right and kept.
+    for dtype in (np.float32, np.float64):
+        _ = np.finfo(dtype).smallest_subnormal
     saved = sseflags.get_flags()
     sseflags.set_flags(daz=True, ftz=True)
     try:

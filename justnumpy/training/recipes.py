@@ -103,6 +103,9 @@ def _climb(steps: list[tuple]) -> dict[str, Recipe]:
 
 RECIPES: dict[str, Recipe] = _climb(STEPS)
 LADDER = list(RECIPES)  # the rungs, bottom to top
+# `justnumpy bench --time-to-99` times this recipe: the fastest whose mean test accuracy over seeds
+# 0-2 is at least 99.0%, chosen on validation.
+TIME_TO_99 = "best"
 
 
 def config(name: str, **overrides: Any) -> Config:

@@ -1,24 +1,31 @@
-"""The page of `justnumpy serve`: a small Flask app around the project's own network.
+"""The page of `justnumpy serve`: a small Flask app around the project's own network, of any depth.
 
 Two views: Draw (this module's routes, and "teach it", teach.py) and Train (train_routes.py,
-trainer.py). The model both read and replace is served.py's.
+trainer.py). The model both read and replace is served.py's; its own net computes it (network.py
+for 784-256-10 with ReLU and cross-entropy, an mlp.Net for any other depth, activation or loss).
 
     GET  /              the page (static/index.html, app.js, train.js, style.css, in the package)
-    GET  /api/model     the model the Draw view reads: {"name", "hidden", "accuracy", "source", "detector"}
+    GET  /api/model     the model the Draw view reads: {"name", "sizes" ([784, ..., 10]), "hidden" (the
+                        hidden layers' sizes), "activation", "loss", "accuracy", "source", "detector"}
     POST /api/predict   body: the drawing as PNG bytes (Content-Type: image/png)
-                        200 → {"digit", "probabilities" (10), "input" (28×28), "hidden" (H),
+                        200 → {"digit", "probabilities" (10), "input" (28×28), "hidden" (one list of
+                               activations per hidden layer), "fired" (per hidden layer: units with Z > 0),
                                "stages": {"ink", "crop", "scaled", "field"} (PNG data URLs),
                                "not_a_digit" (bool, null without a detector), "novelty_score",
                                "novelty_threshold"}
                         4xx → {"error": "...", "code": "..."}; a blank drawing is 422 "no_digit"
     POST /api/teach?label=Y[&lr=R][&apply=1]
                         body: the drawing as PNG. One backward pass and one SGD step on it with
-                        true digit Y (teach.py): loss before and after, dZ2, the most blamed
-                        hidden units. The served model changes only with apply=1.
+                        true digit Y (teach.py): loss before and after, the output layer's dZL,
+                        the first hidden layer's most blamed units, and "model" (as GET /api/model
+                        says it: the page names the layers A1 ... AL from its sizes). The served
+                        model changes only with apply=1.
 
-The page only draws; the image goes through images.preprocess and network.forward in Python,
-exactly as `justnumpy predict` does, so what the page shows is what the command line computes.
+The page only draws; the image goes through images.preprocess and the model's net.forward in
+Python, exactly as `justnumpy predict` does, so what the page shows is what the command line computes.
 The Train view's routes (POST /api/train, GET /api/train/events, ...) are listed in train_routes.py.
+Every request passes guard.py first: the page's own origin and host only, each POST with its
+route's content type (image/png above, application/json everywhere else).
 """
 
 from __future__ import annotations
@@ -36,10 +43,11 @@ from flask import Flask, jsonify, request, send_from_directory
 from PIL import Image
 from werkzeug.exceptions import HTTPException
 
+from justnumpy import model as models
 from justnumpy import network, novelty
 from justnumpy.errors import ImageError, NoDigitError
 from justnumpy.files import images
-from justnumpy.web import teach
+from justnumpy.web import guard, teach
 from justnumpy.web.served import Model, Served, model_from_file
 from justnumpy.web.train_routes import add_training_routes
 
@@ -54,18 +62,21 @@ def create_app(
     model: Model | network.Params,
     model_name: str = "model",
     training_data: Callable[[], tuple[np.ndarray, ...]] | None = None,
+    host: str = "127.0.0.1",
 ) -> Flask:
-    """A Flask app that classifies drawings with `model` (a Model, or bare params W1 b1 W2 b2).
+    """A Flask app that classifies drawings with `model` (a Model, or bare params W1 b1 ... WL bL).
 
     `training_data()` returns MNIST as data.load does, for the Train view; it is called once, at
-    the first training. Without it, POST /api/train answers 503.
+    the first training. Without it, POST /api/train answers 503. `host` is the address the server
+    listens on: requests must name it, localhost or an IP address (guard.py).
     """
     if not isinstance(model, Model):
         model = Model(params=model, name=model_name)
     served = Served(model)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES  # bigger bodies are refused with 413 before reading
     app.extensions["justnumpy"] = served
+    # only the page's own requests reach the routes; drawings come as PNG, everything else as JSON
+    guard.install(app, _error, MAX_BYTES, host, body_types={"predict": "image/png", "teach_it": "image/png"})
     add_training_routes(app, served, training_data, _error)
 
     @app.get("/")
@@ -84,16 +95,17 @@ def create_app(
         m = served.model  # one consistent model for this request
         x = stages["field"].reshape(images.SIDE * images.SIDE)  # (784,) in [0, 1]
         X = x[None, :].astype(m.params["W1"].dtype)  # (1, 784): a batch of one
-        cache = network.forward(m.params, X)  # Z1 A1 Z2 A2
-        probabilities = cache["A2"][0]  # (10,)
-        score = float(novelty.score(m.detector, m.params, X)[0]) if m.detector is not None else None
+        cache = m.net.forward(m.params, X)  # Z1 A1 ... ZL AL
+        probabilities = models.output(cache)[0]  # (10,)
+        score = float(novelty.score(m.detector, m.params, X, m.net)[0]) if m.detector is not None else None
         threshold = float(m.detector["threshold"]) if m.detector is not None else None
         return jsonify(
             {
                 "digit": int(probabilities.argmax()),
                 "probabilities": probabilities.astype(float).tolist(),
                 "input": np.round(x.reshape(images.SIDE, images.SIDE), 4).astype(float).tolist(),
-                "hidden": cache["A1"][0].astype(float).tolist(),  # (H,) ReLU activations
+                "hidden": [A[0].astype(float).tolist() for A in models.hidden(cache)],  # (n_l,) per layer
+                "fired": [int((cache[f"Z{l}"][0] > 0).sum()) for l in range(1, models.depth(cache))],
                 "stages": {k: _png_data_url(v) for k, v in stages.items()},
                 "not_a_digit": None if score is None else score > threshold,
                 "novelty_score": score,
@@ -121,7 +133,7 @@ def create_app(
         if not isinstance(stages, dict):
             return stages
         x = stages["field"].reshape(images.SIDE * images.SIDE)
-        step = teach.one_step(m.params, x, y, lr)
+        step = teach.one_step(m.net, m.params, x, y, lr)
         applied = request.args.get("apply") in ("1", "true")
         if applied and not served.swap(replace(m, params=step["stepped"], source="taught on this page"), m):
             return _error(
@@ -133,15 +145,15 @@ def create_app(
                 "label": y,
                 "lr": lr,
                 "applied": applied,
-                "guess": int(step["A2"].argmax()),
-                "A2": step["A2"].astype(float).tolist(),
-                "loss": step["loss"],
-                "dZ2": step["dZ2"].astype(float).tolist(),
-                "fired": step["fired"],
-                "hidden": len(step["dZ1"]),
+                "model": m.describe(),  # the model taught: its sizes name the layers, A1 ... AL
+                "guess": int(step["output"].argmax()),
+                "probabilities": step["output"].astype(float).tolist(),  # AL (10,)
+                "loss": float(step["loss"]),
+                "dZ_output": step["dZ_output"].astype(float).tolist(),  # dZL (10,)
+                "fired": step["fired"],  # first hidden layer units with Z1 > 0
                 "blamed": blamed,
-                "A2_after": step["A2_after"].astype(float).tolist(),
-                "loss_after": step["loss_after"],
+                "probabilities_after": step["output_after"].astype(float).tolist(),
+                "loss_after": float(step["loss_after"]),
             }
         )
 
@@ -162,7 +174,7 @@ def create_app(
 
 
 def _unit(params: network.Params, step: dict[str, Any], j: int) -> dict[str, Any]:
-    """One blamed hidden unit for the page: its dZ1, dA1, A1 and its 784 input weights W1[:, j]."""
+    """One blamed unit of the first hidden layer: its dZ1, dA1, A1 and its 784 input weights W1[:, j]."""
     weights = np.round(params["W1"][:, j], 4).astype(float).tolist()  # (784,): shown as a 28×28 tile
     return {
         "unit": j,
@@ -175,9 +187,7 @@ def _unit(params: network.Params, step: dict[str, Any], j: int) -> dict[str, Any
 
 def _drawing_stages():
     """The request's PNG body through images.stages, or the error answer to return."""
-    if request.mimetype != "image/png":
-        return _error(415, "unsupported_type", f"send the drawing as image/png, not {request.mimetype!r}")
-    body = request.get_data(cache=False)
+    body = request.get_data(cache=False)  # image/png, at most MAX_BYTES: guard.py checked
     if not body:
         return _error(400, "empty", "the request body is empty; send the drawing as PNG bytes")
     try:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from justnumpy import model as models
 from justnumpy import network
 from justnumpy.files import modelfile
 from justnumpy.training import checkpoint
@@ -28,13 +29,24 @@ class Model:
     lr: float = 0.1  # the learning rate "teach it" steps with by default (the model's own)
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)  # the file's meta, for a download
     run: Any = None  # the web.trainer.Run that made it, if it was trained on this page
+    net: models.Net = None  # the math that computes it; None: the one its meta names (model.net_from_meta)
+
+    def __post_init__(self) -> None:
+        if self.net is None:  # frozen: set once, here, before anyone reads it
+            object.__setattr__(self, "net", models.net_from_meta(self.meta, self.params))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """(784, n_1, ..., 10): the inputs, each hidden layer, the outputs."""
+        return models.sizes(self.params)
 
     def describe(self) -> dict[str, Any]:
         """The JSON of GET /api/model."""
-        hidden = int(self.params["W1"].shape[1])
         return {
             "name": self.name,
-            "hidden": hidden,
+            "sizes": list(self.sizes),
+            "hidden": list(self.sizes[1:-1]),
+            **models.describe(self.net),  # activation, loss
             "accuracy": self.accuracy,
             "source": self.source,
             "detector": self.detector is not None,
@@ -57,8 +69,10 @@ class Served:
             return True
 
 
-def model_from_file(params: network.Params, meta: dict, extra: dict, name: str) -> Model:
-    """A Model from what modelfile.load returns."""
+def model_from_file(
+    params: network.Params, meta: dict, extra: dict, name: str, net: models.Net = None
+) -> Model:
+    """A Model from what modelfile.load returns; `net` computes it (None: the one its meta names)."""
 
     def number(value: Any) -> float | None:
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
@@ -67,7 +81,7 @@ def model_from_file(params: network.Params, meta: dict, extra: dict, name: str) 
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     lr = number(config.get("lr")) or 0.1
     detector = modelfile.read_detector(meta, extra, name)
-    return Model(params, detector, name, accuracy=accuracy, lr=lr, meta=meta)
+    return Model(params, detector, name, accuracy=accuracy, lr=lr, meta=meta, net=net)
 
 
 def write_model(path: Path, model: Model) -> None:
@@ -76,8 +90,8 @@ def write_model(path: Path, model: Model) -> None:
     if run is not None and run.state.batch == 0 and run.state.params is model.params:
         checkpoint.save(str(path), run.config, run.state)  # weights, optimizer, history, detector
         return
-    hidden = int(model.params["W1"].shape[1])
-    meta = {**model.meta, "dataset": "mnist", "hidden": hidden, "source": model.source}
+    sizes = {"sizes": list(model.sizes), **models.describe(model.net)}  # what checkpoint.save records
+    meta = {**model.meta, "dataset": "mnist", **sizes, "source": model.source}
     meta.pop("format_version", None)  # modelfile.save writes its own
     extra = {}
     if model.detector is not None:

@@ -1,13 +1,14 @@
 """The Train view's HTTP API (the events themselves are described in trainer.py):
 
-    GET  /api/train          {"running", "defaults", "optimizers", "max_hidden", "max_epochs", ...}
+    GET  /api/train          {"running", "defaults", "optimizers", "activations", "losses", "max_hidden",
+                             "max_hidden_units", "max_hidden_layers", "max_epochs", ...}
     POST /api/train          JSON settings → 202 {"started": true, "settings"}; a second training while one
                              runs → 409 "busy"; bad JSON → 400; settings out of range → 422 "bad_settings";
                              no MNIST on this machine → 503 "no_data"
     GET  /api/train/events   Server-Sent Events of the latest run, from its first event (or after the
                              Last-Event-ID the browser sends when it reconnects); the stream ends after
                              the event with "done": true. 404 "no_training" before any run.
-    POST /api/train/stop     202 {"stopping": true}; 409 "not_running" when nothing runs
+    POST /api/train/stop     {} as JSON → 202 {"stopping": true}; 409 "not_running" when nothing runs
     GET  /api/model/download the served model as a .npz model file
 
 When a run ends (finished or stopped), its weights and their not-a-digit detector become the
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 from flask import Flask, Response, jsonify, request
 
-from justnumpy import data, network, train
+from justnumpy import data, train
 from justnumpy.errors import JustNumpyError
 from justnumpy.web import trainer
 from justnumpy.web.served import Model, Served, write_model
@@ -49,11 +50,11 @@ def add_training_routes(
         if state.step == 0 or run.reason in ("diverged", "failed"):
             return {"model": served.model.describe(), "served": False}
         X_test, y_test = data.to_inputs(run.raw[2]), run.raw[3]
-        accuracy = train.accuracy(network, state.params, X_test, y_test)  # of the weights as they are now
+        accuracy = train.accuracy(run.net, state.params, X_test, y_test)  # of the weights as they are now
         epochs = f"{state.epoch} epoch{'s' * (state.epoch != 1)}" + (" and a part" if state.batch else "")
-        name = f"784-{run.config.hidden}-10, {epochs}"
+        name = f"{'-'.join(map(str, run.config.sizes))}, {epochs}"
         source, lr = "trained on this page", run.config.lr
-        model = Model(state.params, state.detector, name, source, accuracy, lr, run=run)
+        model = Model(state.params, state.detector, name, source, accuracy, lr, run=run, net=run.net)
         served.swap(model)
         return {"model": model.describe(), "served": True, "test_acc": accuracy}
 
@@ -66,7 +67,7 @@ def add_training_routes(
     def start_training():
         try:
             body = json.loads(request.get_data(cache=False) or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             return error(400, "bad_json", "send the settings as a JSON object")
         try:
             config, n_images = trainer.parse_settings(body)
@@ -84,10 +85,11 @@ def add_training_routes(
             except JustNumpyError as e:
                 return error(503, "no_data", str(e))
             run = trainer.Run(config, cached[0], n_images, finish)
-            runs.append(run)
+            runs[:] = [run]  # a finished run lives on only in the model it made, if that is served
+            used = len(run.raw[1])  # read now: a finished run lets go of its images
             run.start()
-        chosen = ("hidden", "lr", "epochs", "optimizer", "augment", "seed")
-        settings = {**{k: getattr(config, k) for k in chosen}, "train_images": len(run.raw[1])}
+        chosen = ("hidden", "activation", "loss", "lr", "epochs", "optimizer", "augment", "seed")
+        settings = {**{k: getattr(config, k) for k in chosen}, "train_images": used}
         return jsonify({"started": True, "settings": settings}), 202
 
     @app.post("/api/train/stop")
@@ -102,10 +104,7 @@ def add_training_routes(
         if not runs:
             return error(404, "no_training", "no training has been started on this server")
         run = runs[-1]
-        try:
-            first = int(request.headers.get("Last-Event-ID", "-1")) + 1
-        except ValueError:
-            first = 0
+        first = resume_at(request.headers.get("Last-Event-ID"), len(run.events))
 
         def stream():
             n = first
@@ -114,8 +113,6 @@ def add_training_routes(
                 if not events and not finished:
                     yield ": still training\n\n"  # a comment: writing it fails once the page is gone
                 for event in events:
-                    if "tiles" in event and n < run.latest_tiles:  # replaying: only the newest tiles matter
-                        event = {k: v for k, v in event.items() if k != "tiles"}
                     yield f"id: {n}\ndata: {json.dumps(event)}\n\n"
                     n += 1
                 if finished and n >= len(run.events):
@@ -127,10 +124,19 @@ def add_training_routes(
     @app.get("/api/model/download")
     def download_model():
         model = served.model
-        name = f"justnumpy-784-{model.params['W1'].shape[1]}-10.npz"
+        name = f"justnumpy-{'-'.join(map(str, model.sizes))}.npz"
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             write_model(path, model)
             body = path.read_bytes()
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(body, mimetype="application/octet-stream", headers=headers)
+
+
+def resume_at(last_event_id: str | None, count: int) -> int:
+    """The first event to send a page that reconnects: the one after its Last-Event-ID, no further
+    than the `count` events there are; the first one when the header is missing or not a number."""
+    text = (last_event_id or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 0
+    return min(int(text) + 1, count) if len(text) < 10 else count

@@ -19,6 +19,15 @@ def draw(page, strokes: list[list[tuple[int, int]]]) -> None:
         page.mouse.up()
 
 
+def wait_until(page, condition: str, timeout: float = 30_000) -> None:
+    """Wait until the JavaScript expression `condition` is true on the page.
+
+    Playwright evaluates a bare expression with eval(), which the page's Content-Security-Policy
+    forbids (guard.py); wrapped in a function it runs as the test's own code.
+    """
+    page.wait_for_function(f"() => ({condition})", timeout=timeout)
+
+
 # True once the answer on screen is the one for the finished drawing, not a mid-stroke one.
 ANSWERED = "document.body.dataset.state === 'ready' && document.body.dataset.busy === 'false'"
 

@@ -12,12 +12,14 @@ import re
 import select
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from justnumpy import network
 from justnumpy.files import modelfile
+from justnumpy.web import trainer
 from tests.helpers import REPO
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +31,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive Chromium are marked `browser`: `-m "not browser"` leaves them out."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +96,19 @@ def page(browser, server_url):
     yield page
     page.close()
     assert not errors, errors  # no JavaScript errors along the way
+
+
+@pytest.fixture
+def held_runs(monkeypatch):
+    """Page-started runs wait at their second batch until the test sets this event: surely running."""
+    gate = threading.Event()
+    listen = trainer.Run.listen
+
+    def held(self, event):
+        if event["kind"] == "batch" and (event["epoch"], event["batch"]) == (1, 2):
+            gate.wait(120)
+        listen(self, event)
+
+    monkeypatch.setattr(trainer.Run, "listen", held)
+    yield gate
+    gate.set()  # whatever the test did, no run stays held

@@ -1,11 +1,17 @@
-"""Helpers for the "your own digit" tests: drawn digits, encoding, checks (photos: images.mnist_as_photo)."""
+"""Helpers for the "your own digit" tests: drawn digits, encoding, checks, a server in a thread.
+
+Photos of MNIST digits: images.mnist_as_photo.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import threading
 
 import numpy as np
 from PIL import Image, ImageDraw
+from werkzeug.serving import make_server
 
 
 def drawn_seven(size: tuple[int, int] = (500, 360), ink: int = 20, paper: int = 235) -> Image.Image:
@@ -47,3 +53,17 @@ def draw_strokes(strokes: list[list[tuple[int, int]]], side: int = 280, width: i
         for x, y in (stroke[0], stroke[-1]):  # round caps
             draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=(17, 17, 17))
     return img
+
+
+@contextlib.contextmanager
+def served(app, host: str = "127.0.0.1"):
+    """`app` on a real HTTP server (werkzeug's, as `justnumpy serve` runs it) in a thread; its base URL."""
+    server = make_server(host, 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

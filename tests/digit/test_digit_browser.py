@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.digit.browser_helpers import ANSWERED, ARTIFACTS, BARS_SETTLED, draw
+from tests.digit.browser_helpers import ANSWERED, ARTIFACTS, BARS_SETTLED, draw, wait_until
 from tests.digit.digit_helpers import LETTER_W, ONE, SCRIBBLE, SEVEN
 
 
@@ -20,7 +20,7 @@ def test_draw_a_seven_see_the_answer(page):
     assert page.locator("body").get_attribute("data-state") == "empty"
     assert page.locator("#digit").text_content() == "?"
     draw(page, SEVEN)
-    page.wait_for_function(ANSWERED, timeout=20_000)
+    wait_until(page, ANSWERED, timeout=20_000)
     page.wait_for_function(BARS_SETTLED, timeout=10_000)  # the bars' transition, for the screenshot
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "draw-a-digit-7.png"), full_page=True)
@@ -30,7 +30,10 @@ def test_draw_a_seven_see_the_answer(page):
     assert len(p) == 10 and sum(p) == pytest.approx(1, abs=0.01) and max(p) == p[7] > 0.5
     assert page.locator("#bars li.top").get_attribute("data-digit") == "7"
     assert re.fullmatch(r"\d+\.\d% sure it is a 7", page.locator("#confidence").text_content())
-    assert re.fullmatch(r"\d+ of 256 units active", page.locator("#hidden-count").text_content())
+    assert page.locator("#hidden-title").text_content() == "Hidden layer"
+    assert re.fullmatch(
+        r"Layer 1: \d+ of 256 units active", page.locator("#hidden-layers figcaption").text_content()
+    )
     # the 28×28 the network saw is painted: bright ink on black, like MNIST
     ink = page.evaluate("""() => {
         const c = document.getElementById('input'), d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
@@ -53,10 +56,10 @@ def test_draw_a_seven_see_the_answer(page):
 
 def test_draw_a_one_after_clearing(page):
     draw(page, SEVEN)
-    page.wait_for_function(ANSWERED, timeout=20_000)
+    wait_until(page, ANSWERED, timeout=20_000)
     page.click("#clear")
     draw(page, ONE)
-    page.wait_for_function(ANSWERED, timeout=20_000)
+    wait_until(page, ANSWERED, timeout=20_000)
     assert page.locator("#digit").text_content() == "1"
     page.wait_for_function(BARS_SETTLED, timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "draw-a-digit-1.png"), full_page=True)
@@ -83,7 +86,7 @@ def test_touch_drawing_on_a_phone(browser, server_url):
                 touch("touchMove", x0 + (x - x0) * t / 10, y0 + (y - y0) * t / 10)
             x0, y0 = x, y
         touch("touchEnd")
-        page.wait_for_function(ANSWERED, timeout=20_000)
+        wait_until(page, ANSWERED, timeout=20_000)
         assert page.locator("#digit").text_content() == "1"
         page.wait_for_function(BARS_SETTLED, timeout=10_000)
         assert page.evaluate("window.scrollY") == 0
@@ -95,7 +98,7 @@ def test_touch_drawing_on_a_phone(browser, server_url):
 @pytest.mark.parametrize("strokes", [LETTER_W, SCRIBBLE], ids=["letter-W", "scribble"])
 def test_a_letter_or_a_scribble_is_not_a_digit(page, strokes):
     draw(page, strokes)
-    page.wait_for_function(ANSWERED, timeout=20_000)
+    wait_until(page, ANSWERED, timeout=20_000)
     assert page.locator("body").get_attribute("data-digitness") == "not-digit"
     assert page.locator("#confidence").text_content() == "This does not look like a digit."
     guess = page.locator("#digit").text_content()  # still shown, greyed
@@ -109,9 +112,9 @@ def test_a_letter_or_a_scribble_is_not_a_digit(page, strokes):
 def test_teach_it_shows_one_step_and_applies_it_only_when_asked(page):
     """Last in this module: applying the step changes the model this module's server serves."""
     draw(page, SEVEN)
-    page.wait_for_function(ANSWERED, timeout=20_000)
+    wait_until(page, ANSWERED, timeout=20_000)
     page.click("#teach-digits button[data-digit='1']")  # "it was a 1": the network is wrong
-    page.wait_for_function("document.body.dataset.teach === 'ready'", timeout=20_000)
+    wait_until(page, "document.body.dataset.teach === 'ready'", timeout=20_000)
     assert page.locator("#teach-loss").text_content().startswith("loss = −log A2[1] = −log ")
     before, after = (float(page.locator(f"#loss-{when}").text_content()) for when in ("before", "after"))
     assert 0 < after < before
@@ -122,6 +125,6 @@ def test_teach_it_shows_one_step_and_applies_it_only_when_asked(page):
     assert page.locator("#teach-note").text_content() == "The served model is unchanged."
     page.screenshot(path=str(ARTIFACTS / "teach-it.png"), full_page=True)
     page.click("#teach-apply")
-    page.wait_for_function("document.body.dataset.teach === 'applied'", timeout=20_000)
-    page.wait_for_function(ANSWERED, timeout=20_000)
+    wait_until(page, "document.body.dataset.teach === 'applied'", timeout=20_000)
+    wait_until(page, ANSWERED, timeout=20_000)
     assert "taught on this page" in page.locator("#model").text_content()

@@ -142,12 +142,67 @@ function show(answer) {
   });
   for (const stage of ["ink", "crop", "scaled"]) document.getElementById(`stage-${stage}`).src = answer.stages[stage];
   paintGrid(document.getElementById("input"), answer.input.flat(), 28, 28, gray);
-  const n = answer.hidden.length;
-  const cols = Math.ceil(Math.sqrt(n));
-  const top = Math.max(...answer.hidden) || 1;
-  paintGrid(document.getElementById("hidden"), answer.hidden.map((a) => a / top), cols, Math.ceil(n / cols), heat);
-  const active = answer.hidden.filter((a) => a > 0).length;
-  document.getElementById("hidden-count").textContent = `${active} of ${n} units active`;
+  showHidden(answer.hidden, answer.fired);
+}
+
+// ---- the hidden layers: one grid per layer, one square per unit ---------------------------------
+const hiddenBox = document.getElementById("hidden-layers");
+const SIGNED = ["tanh", "leaky-relu"]; // activations whose outputs go below 0: red +, blue −
+const ACTIVITY = { // what a square's colour means, for each activation (layers.ACTIVATIONS)
+  relu: "each square is one ReLU unit, brighter means more active; dark units are silent (ReLU cut them to 0).",
+  "leaky-relu": "each square is one leaky ReLU unit: red above 0 (active), brighter is more; blue below 0, " +
+    "the small share α·Z that leaky ReLU lets through.",
+  sigmoid: "each square is one sigmoid unit, brighter means closer to 1; active means above ½ (Z > 0).",
+  tanh: "each square is one tanh unit: red above 0 (active, Z > 0), blue below, darker nearer 0.",
+};
+let served = { sizes: [784, 10], hidden: [], activation: "relu", loss: "cross-entropy" }; // GET /api/model
+
+// One figure per hidden layer, captioned with its size, for the served model (or an answer's layers).
+function layoutHidden(sizes) {
+  const shown = [...hiddenBox.children].map((f) => Number(f.dataset.units));
+  if (shown.join() !== sizes.join()) {
+    hiddenBox.replaceChildren();
+    hiddenBox.dataset.count = sizes.length;
+    sizes.forEach((n, i) => {
+      const fig = document.createElement("figure");
+      fig.dataset.layer = i + 1;
+      fig.dataset.units = n;
+      const cap = document.createElement("figcaption");
+      cap.textContent = `Layer ${i + 1}: ${n} units`;
+      const c = document.createElement("canvas");
+      c.width = Math.ceil(Math.sqrt(n)); // the grid showHidden paints: one pixel per unit
+      c.height = Math.ceil(n / c.width);
+      fig.append(c, cap);
+      hiddenBox.appendChild(fig);
+    });
+  }
+  document.getElementById("hidden-title").textContent = sizes.length === 1 ? "Hidden layer" : "Hidden layers";
+  const first = sizes.length > 1 ? "Layer 1 reads the pixels, each next layer the one before it; " : "";
+  const note = first + (ACTIVITY[served.activation] || ACTIVITY.relu);
+  document.getElementById("hidden-note").textContent = sizes.length
+    ? note.charAt(0).toUpperCase() + note.slice(1)
+    : "This network has no hidden layer: the 784 inputs go straight to the 10 scores.";
+}
+
+function showHidden(layers, fired) {
+  layoutHidden(layers.map((a) => a.length));
+  const colour = SIGNED.includes(served.activation) ? diverging : heat;
+  layers.forEach((a, i) => {
+    const fig = hiddenBox.children[i];
+    const n = a.length;
+    const cols = Math.ceil(Math.sqrt(n));
+    const top = Math.max(...a.map(Math.abs)) || 1; // each layer on its own scale
+    paintGrid(fig.querySelector("canvas"), a.map((v) => v / top), cols, Math.ceil(n / cols), colour);
+    fig.querySelector("figcaption").textContent = `Layer ${i + 1}: ${fired[i]} of ${n} units active`;
+  });
+}
+
+function clearHidden() {
+  for (const fig of hiddenBox.children) {
+    const c = fig.querySelector("canvas");
+    c.getContext("2d").clearRect(0, 0, c.width, c.height);
+    fig.querySelector("figcaption").textContent = `Layer ${fig.dataset.layer}: ${fig.dataset.units} units`;
+  }
 }
 
 // The "not a digit" line: the share of the drawing that the training images of the guessed digit
@@ -178,11 +233,9 @@ function showEmpty(text) {
     li.querySelector(".fill").style.width = "0";
     li.querySelector(".value").textContent = "–";
   });
-  for (const id of ["input", "hidden"]) {
-    const c = document.getElementById(id);
-    c.getContext("2d").clearRect(0, 0, c.width, c.height);
-  }
-  document.getElementById("hidden-count").textContent = "The hidden units";
+  const input = document.getElementById("input");
+  input.getContext("2d").clearRect(0, 0, input.width, input.height);
+  clearHidden();
 }
 
 function showError(text) {
@@ -257,26 +310,55 @@ function teach(label, apply) {
   }, "image/png");
 }
 
+// The formulas of the card in network.py's names, for a network of L layers: the output is AL.
+const SLOPE = { relu: "[Z1 > 0]", "leaky-relu": "([Z1 > 0] + α·[Z1 ≤ 0])", sigmoid: "A1 ⊙ (1 − A1)", tanh: "(1 − A1²)" };
+const BLAME = {
+  relu: "only they get blame (ReLU passes none to silent ones).",
+  "leaky-relu": "the silent ones get only the small share α of theirs (leaky ReLU's slope below 0).",
+  sigmoid: "every unit gets some blame, scaled by the sigmoid's slope A1(1 − A1), at most ¼.",
+  tanh: "every unit gets some blame, scaled by tanh's slope 1 − A1², at most 1.",
+};
+const DZ_TEXT = {
+  "cross-entropy": "Each digit's share of the error: the digit you meant gets pulled up (negative), every " +
+    "other one pushed down by its own probability.",
+  "squared-error": "Each digit's share of the error: A − Y times the softmax's own slope, which is small " +
+    "when the network is sure, so a confident mistake is corrected only slowly.",
+};
+
 function showTeach(a) {
   taught = a.label;
   teachDigits.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", Number(b.dataset.digit) === a.label));
   const y = a.label;
+  const L = a.model.sizes.length - 1; // the output is AL, its error dZL
+  const squared = a.model.loss === "squared-error";
+  const loss = squared ? `loss = ½‖A${L} − Y‖²` : `loss = −log A${L}[${y}] = −log ${prob(a.probabilities[y])}`;
   document.getElementById("teach-loss").innerHTML =
-    `loss = −log A2[${y}] = −log ${prob(a.A2[y])} = <b id="loss-before">${a.loss.toFixed(3)}</b>` +
+    `${loss} = <b id="loss-before">${a.loss.toFixed(3)}</b>` +
     ` &nbsp;→&nbsp; after one step <code>θ ← θ − lr·dθ</code> with lr ${a.lr} on this drawing alone: ` +
-    `A2[${y}] = ${prob(a.A2_after[y])}, loss <b id="loss-after">${a.loss_after.toFixed(3)}</b>`;
-  const top = Math.max(...a.dZ2.map(Math.abs)) || 1;
+    `A${L}[${y}] = ${prob(a.probabilities_after[y])}, loss <b id="loss-after">${a.loss_after.toFixed(3)}</b>`;
+  document.getElementById("dz-formula").textContent = squared
+    ? `dZ${L} = A${L} ⊙ (G − Σ G ⊙ A${L}), G = A${L} − Y`
+    : `dZ${L} = A${L} − Y`;
+  document.getElementById("dz-text").textContent = DZ_TEXT[a.model.loss];
+  const dZ = a.dZ_output;
+  const top = Math.max(...dZ.map(Math.abs)) || 1;
   dz2List.querySelectorAll("li").forEach((li, k) => {
-    const v = a.dZ2[k];
+    const v = dZ[k];
     li.classList.toggle("true", k === y);
     li.querySelector(".neg").style.width = `${v < 0 ? (50 * -v) / top : 0}%`;
     li.querySelector(".pos").style.width = `${v > 0 ? (50 * v) / top : 0}%`;
     li.querySelector(".value").textContent = num(v);
   });
-  document.getElementById("blame-text").textContent =
-    `${a.fired} of ${a.hidden} hidden units fired for this drawing; only they get blame (ReLU passes ` +
-    `none to silent ones). The ${a.blamed.length} with the largest |dZ1|, shown by their input weights ` +
-    `W1[:, j] (red +, blue −). This step adds −lr·dZ1[j]·X to them: only where your drawing has ink.`;
+  const activation = a.model.activation;
+  document.getElementById("blame-formula").textContent = L > 1
+    ? `dZ1 = dZ2·W2ᵀ ⊙ ${SLOPE[activation]}`
+    : "no hidden layer";
+  const back = L > 2 ? ` (dZ2 came back from dZ${L} the same way, one layer at a time)` : "";
+  document.getElementById("blame-text").textContent = L > 1
+    ? `${a.fired} of ${a.model.hidden[0]} units of hidden layer 1 fired for this drawing${back}; ` +
+      `${BLAME[activation]} The ${a.blamed.length} with the largest |dZ1|, shown by their input weights ` +
+      `W1[:, j] (red +, blue −). This step adds −lr·dZ1[j]·X to them: only where your drawing has ink.`
+    : `This network has no hidden layer: the step moves W1, the output's own weights, by −lr·Xᵀ·dZ1.`;
   const box = document.getElementById("blamed");
   box.replaceChildren();
   const top1 = Math.max(...a.blamed.flatMap((u) => u.weights.map(Math.abs))) || 1;
@@ -311,12 +393,21 @@ function prob(p) {
 // weights in [−1, 1] → red (positive) or blue (negative) on black, as in `justnumpy plot`
 const diverging = (v) => (v >= 0 ? [255 * v, 50 * v, 40 * v] : [40 * -v, 120 * -v, 255 * -v]);
 
+// "256 hidden units", "hidden layers of 128 and 64 units"
+function layersText(hidden) {
+  if (hidden.length <= 1) return hidden.length ? `${hidden[0]} hidden units` : "no hidden layer";
+  return `hidden layers of ${hidden.slice(0, -1).join(", ")} and ${hidden[hidden.length - 1]} units`;
+}
+
 function refreshModel() {
   fetch("/api/model").then((r) => r.json()).then((m) => {
+    served = m;
     const acc = m.accuracy === null ? "" : `, ${(100 * m.accuracy).toFixed(2)}% on the test set`;
     const source = m.source === "file" ? "" : `, ${m.source}`;
-    document.getElementById("model").textContent = `Model: ${m.name} (${m.hidden} hidden units${acc}${source}).`;
-    document.getElementById("arch").textContent = `784-${m.hidden}-10`;
+    document.getElementById("model").textContent =
+      `Model: ${m.name} (${layersText(m.hidden)}, ${m.activation}, ${m.loss}${acc}${source}).`;
+    document.getElementById("arch").textContent = m.sizes.join("-");
+    layoutHidden(m.hidden);
   }).catch(() => {});
 }
 

@@ -21,10 +21,15 @@ const form = document.getElementById("train-form");
 const statusLine = document.getElementById("train-status");
 let events = null; // the EventSource of the run being followed
 
+// "128, 64" → [128, 64]; a part that is not a whole number goes as it is, for the server to name
+const layerSizes = (text) => text.split(",").map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : s.trim()));
+
 function settings() {
   const f = form.elements;
   return {
-    hidden: Number(f.hidden.value),
+    hidden: layerSizes(f.hidden.value),
+    activation: f.activation.value,
+    loss: f.loss.value,
     lr: Number(f.lr.value),
     epochs: Number(f.epochs.value),
     optimizer: f.optimizer.value,
@@ -56,7 +61,9 @@ form.addEventListener("submit", async (e) => {
     }
     const s = answer.settings;
     resetRun(s.epochs, s.hidden);
-    setTraining("running", `Training 784-${s.hidden}-10 on ${s.train_images.toLocaleString("en")} images…`);
+    document.getElementById("loss-name").textContent = s.loss;
+    const network = `${[784, ...s.hidden, 10].join("-")} (${s.activation}, ${s.loss})`;
+    setTraining("running", `Training ${network} on ${s.train_images.toLocaleString("en")} images…`);
     follow();
   } catch (err) {
     setTraining("error", `Cannot reach the server (${err.message})`);
@@ -65,14 +72,16 @@ form.addEventListener("submit", async (e) => {
 
 document.getElementById("train-stop").addEventListener("click", async () => {
   setTraining("stopping", "Stopping after this batch…");
-  const response = await fetch("/api/train/stop", { method: "POST" });
+  const response = await fetch("/api/train/stop", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+  });
   if (!response.ok) setTraining("error", (await response.json()).error);
 });
 
 // ---- following a run ------------------------------------------------------------------------------
 let run = null; // what has been drawn of the current run
 
-function resetRun(epochs, hidden) {
+function resetRun(epochs, hidden) { // hidden: each hidden layer's size, [] while unknown
   run = { epochs, hidden, loss: [], train: [], val: [], valEpoch: [], testEpoch: [], hints: 0 };
   document.getElementById("hints").innerHTML = '<li class="muted">No hints: nothing looks wrong so far.</li>';
   document.getElementById("train-result").hidden = true;
@@ -88,9 +97,10 @@ function follow() {
 }
 
 function onEvent(e) {
-  if (run === null) resetRun(e.epochs || 1, e.hidden || 0);
+  if (run === null) resetRun(e.epochs || 1, e.hidden || []);
   if (e.epochs) run.epochs = e.epochs;
   if (e.hidden) run.hidden = e.hidden;
+  if (e.kind === "start") Object.assign(run, { activation: e.activation, canDie: e.can_die });
   const x = (e.epoch - 1) + (e.batches ? e.batch / e.batches : 1); // position in epochs
   if (e.kind === "batch") {
     run.loss.push([x, e.loss]);
@@ -104,15 +114,25 @@ function onEvent(e) {
     run.testEpoch.push([e.epoch, e.test_acc]);
   }
   if (e.tiles) document.getElementById("tiles").src = e.tiles;
-  if (e.dead_units !== undefined && e.dead_units !== null) {
-    const total = run.hidden || "";
-    document.getElementById("dead").textContent =
-      `Dead units: ${e.dead_units}${total ? ` of ${total}` : ""} never fired` +
-      (e.kind === "epoch" ? " during this epoch." : " on 500 held-out images.");
-  }
+  if (e.dead_per_layer) showDead(e.dead_per_layer, e.kind === "epoch");
   for (const hint of e.hints || []) addHint(hint);
   drawCharts();
   if (e.done) finished(e);
+}
+
+// "Dead units: 3 of 64 never fired ...", or per layer: "3 of 128 in layer 1, 0 of 64 in layer 2 ..."
+function showDead(dead, epoch) {
+  if (run.canDie === false) { // only a ReLU that never fires gets no gradient (model.can_die)
+    document.getElementById("dead").textContent =
+      `Dead units: none can die here: a ${run.activation} unit always has a slope, so it keeps learning.`;
+    return;
+  }
+  const of = (l) => (run.hidden.length === dead.length ? ` of ${run.hidden[l]}` : "");
+  const counts = dead.length === 1
+    ? `${dead[0]}${of(0)}`
+    : dead.map((d, l) => `${d}${of(l)} in layer ${l + 1}`).join(", ");
+  document.getElementById("dead").textContent =
+    `Dead units: ${counts} never fired` + (epoch ? " during this epoch." : " on 500 held-out images.");
 }
 
 function addHint(text) {
@@ -202,13 +222,20 @@ function chart(svg, xmax, ymin, ymax, label, series, fmt = (v) => v.toFixed(1)) 
 // ---- start: the form's defaults and limits come from the server (train.Config's defaults) ---------
 fetch("/api/train").then((r) => r.json()).then((t) => {
   const f = form.elements;
-  for (const name of ["hidden", "lr", "epochs", "seed"]) f[name].value = t.defaults[name];
-  f.hidden.max = t.max_hidden;
+  for (const name of ["lr", "epochs", "seed"]) f[name].value = t.defaults[name];
+  f.hidden.value = t.defaults.hidden.join(",");
   f.epochs.max = t.max_epochs;
-  f.optimizer.replaceChildren(...t.optimizers.map((o) => new Option(o, o, false, o === t.defaults.optimizer)));
+  document.getElementById("hidden-help").textContent =
+    `One size per hidden layer, commas between: 128,64 is 784-128-64-10. Up to ${t.max_hidden_layers} ` +
+    `layers, ${t.max_hidden} units in a layer and ${t.max_hidden_units} in all.`;
+  const choose = (select, names, chosen) =>
+    select.replaceChildren(...names.map((o) => new Option(o, o, false, o === chosen)));
+  choose(f.optimizer, t.optimizers, t.defaults.optimizer);
+  choose(f.activation, t.activations, t.defaults.activation);
+  choose(f.loss, t.losses, t.defaults.loss);
   f.augment.checked = t.defaults.augment;
   if (t.running) {
-    resetRun(1, 0);
+    resetRun(1, []);
     setTraining("running", "A training is running: following it…");
     follow();
   }
