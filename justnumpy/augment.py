@@ -12,8 +12,9 @@ Every transformation here is one idea, "read each output pixel from a displaced 
 and (r, c) is almost never a whole pixel, so `warp` blends the four pixels around it (bilinear
 interpolation). The elastic part follows Simard, Steinkraus & Platt (2003): uniform noise in
 [−1, 1] per pixel, smoothed by a Gaussian of width σ into a gently varying displacement field,
-scaled by α. All random numbers are drawn from the generator given, before any image is touched,
-so the training run stays reproducible bit for bit.
+scaled by α ("mild-elastic": α/2, every point moved half as far). All random numbers are drawn
+from the generator given, before any image is touched, so the training run stays reproducible
+bit for bit.
 
     from justnumpy import augment
     X_aug = augment.augment(X, np.random.default_rng(0), "affine")   # (m, 784) → (m, 784) float
@@ -30,13 +31,16 @@ import numpy as np
 
 SIDE = 28  # MNIST images are 28×28 pixels, stored as rows of 784
 CENTRE = (SIDE - 1) / 2  # 13.5: rotate and scale about the middle of the image, not its corner
-KINDS = ("none", "shift", "affine", "elastic", "affine+elastic")
+KINDS = ("none", "shift", "affine", "elastic", "affine+elastic", "affine+mild-elastic")
 
 # Strengths: small enough that a digit stays clearly itself (a 6 turned 180° would be a 9).
 MAX_SHIFT = 2.0  # pixels in each direction
 MAX_DEGREES = 12.0  # rotation
 MAX_SCALE = 0.12  # ±12% size
 ALPHA, SIGMA = 34.0, 4.0  # Simard's elastic strength and smoothness for 28×28 digits (in pixels)
+# Half of Simard's strength: on top of the affine distortions, the full one deforms the digits
+# more than a two-layer network of 800 units can fit in minutes (docs/ladder.md).
+MILD_ALPHA = ALPHA / 2
 
 # `augment` works through the images CHUNK at a time: the working arrays of a chunk (a few
 # hundred kilobytes) then stay in the CPU's cache between the twenty-odd passes `Warp` makes over them.
@@ -236,7 +240,8 @@ def draw(m: int, rng: np.random.Generator, kind: str, dtype: type = np.float32) 
         A, t = np.broadcast_to(np.eye(2), (m, 2, 2)), np.zeros((m, 2))
     else:
         A, t = random_affine(m, rng, rotate_scale=kind != "shift")
-    noise = elastic_noise(m, rng) if kind.endswith("elastic") else None  # (m, 2, 8, 8) or None
+    alpha = MILD_ALPHA if kind.endswith("mild-elastic") else ALPHA
+    noise = elastic_noise(m, rng, alpha) if kind.endswith("elastic") else None  # (m, 2, 8, 8) or None
     return Distortion(A.astype(dtype), t.astype(dtype), noise)
 
 
@@ -278,10 +283,11 @@ def augment(
 
     X: floats in [0, 1] (the result has their dtype) or uint8 pixels 0..255 (the result is
     float32, scaled as data.to_inputs scales). kind: "none" (no distortion), "shift", "affine"
-    (shift, rotate, scale), "elastic" or "affine+elastic". Each image gets its own random
-    transformation drawn from `rng`; the result does not depend on THREADS. With `out` (an
-    array of the result's shape and dtype: last epoch's, or X itself) the images are written
-    there, each chunk after it has been read (kind "none" returns float X itself).
+    (shift, rotate, scale), "elastic", "affine+elastic" or "affine+mild-elastic" (elastic fields
+    half as strong). Each image gets its own random transformation drawn from `rng`; the result
+    does not depend on THREADS. With `out` (an array of the result's shape and dtype: last
+    epoch's, or X itself) the images are written there, each chunk after it has been read (kind
+    "none" returns float X itself).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown augmentation {kind!r}; choose one of {', '.join(KINDS)}")

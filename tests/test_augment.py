@@ -177,14 +177,15 @@ def test_elastic_field_has_the_covariance_of_smoothed_noise():
     assert abs(np.corrcoef(flat[:, 0], flat[:, 783])[0, 1]) < 0.1
 
 
-def test_elastic_augmentation_reads_each_pixel_from_its_displaced_point():
+@pytest.mark.parametrize(("kind", "alpha"), [("affine+elastic", 34.0), ("affine+mild-elastic", 17.0)])
+def test_elastic_augmentation_reads_each_pixel_from_its_displaced_point(kind, alpha):
     # Recompute augment's own draws (affine first, then the elastic noise) and resample with SciPy.
     ndimage = pytest.importorskip("scipy.ndimage")  # an independent oracle, when installed
     X = digits(5)
-    out = augment.augment(X, np.random.default_rng(4), "affine+elastic")
+    out = augment.augment(X, np.random.default_rng(4), kind)
     rng = np.random.default_rng(4)
     A, t = augment.random_affine(5, rng)
-    field = augment.smooth_field(augment.elastic_noise(5, rng))  # (5, 2, 784)
+    field = augment.smooth_field(augment.elastic_noise(5, rng, alpha))  # (5, 2, 784)
     i, j = np.divmod(np.arange(784), 28)
     for k in range(5):
         points = A[k] @ np.stack([i - 13.5, j - 13.5]) + (13.5 - t[k])[:, None] + field[k]  # (2, 784)
@@ -192,6 +193,16 @@ def test_elastic_augmentation_reads_each_pixel_from_its_displaced_point():
             X[k].reshape(28, 28).astype(np.float64), points, order=1, mode="grid-constant"
         )
         np.testing.assert_allclose(out[k], expected, atol=1e-4)
+
+
+def test_mild_elastic_moves_every_point_half_as_far_as_simards():
+    # The same draws: the affine part identical, each elastic displacement exactly halved (α/2;
+    # halving is exact in binary floating point, and every later product and sum keeps it exact).
+    full = augment.draw(50, np.random.default_rng(6), "affine+elastic")
+    mild = augment.draw(50, np.random.default_rng(6), "affine+mild-elastic")
+    np.testing.assert_array_equal(mild.A, full.A)
+    np.testing.assert_array_equal(mild.t, full.t)
+    np.testing.assert_array_equal(augment.smooth_field(mild.noise), augment.smooth_field(full.noise) / 2)
 
 
 def test_no_images_give_no_images():
