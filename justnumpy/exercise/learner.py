@@ -88,9 +88,15 @@ def innermost(tb: types.TracebackType | None, path: Path) -> str | None:
     while tb is not None:
         code = tb.tb_frame.f_code
         if _theirs(code.co_filename, path):
-            name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11 and later
+            name = getattr(code, "co_qualname", None) or _qualname(tb.tb_frame)  # co_qualname: 3.11+
         tb = tb.tb_next
     return name
+
+
+def _qualname(frame: types.FrameType) -> str:
+    """A function's name, with its class for a method (Python 3.10 has no co_qualname): from `self`."""
+    owner = frame.f_locals.get("self")
+    return f"{type(owner).__name__}.{frame.f_code.co_name}" if owner is not None else frame.f_code.co_name
 
 
 def _theirs(filename: str, path: Path) -> bool:
