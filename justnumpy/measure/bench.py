@@ -34,10 +34,9 @@ import tracemalloc
 import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
-from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from justnumpy import mlp, network, train
 from justnumpy.data import to_inputs
@@ -45,7 +44,7 @@ from justnumpy.model import Net
 from justnumpy.training import recipes
 from justnumpy.training.batches import Split
 from justnumpy.training.denormals import flushed_to_zero
-from justnumpy.training.threads import blas_threads
+from justnumpy.training.threads import blas_threads, numpy_blas
 
 N_IN, N_OUT = 784, 10
 STREAM_REPS = 200  # steps' worth of bytes the memory floor streams per round (a few hundred MB)
@@ -371,18 +370,6 @@ def machine() -> dict:
         except importlib.metadata.PackageNotFoundError:
             info[key] = None
     return info
-
-
-def numpy_blas() -> dict:
-    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found.
-
-    NumPy's wheels keep it in numpy.libs beside the package (a folder name, not a substring of the
-    path: a checkout called justnumpy holds every library of its virtual environment).
-    """
-    package = Path(np.__file__).parent
-    homes = (package, package.with_name("numpy.libs"))
-    mine = (i for i in threadpool_info() if any(Path(i["filepath"]).is_relative_to(h) for h in homes))
-    return next(mine, {})
 
 
 def _cpu_name() -> str:

@@ -11,15 +11,29 @@ one thread while a second one distorts the next images (training/batches.py).
 
 from __future__ import annotations
 
-import numpy  # noqa: F401  loaded first: the controller finds the BLAS libraries loaded so far
+from pathlib import Path
+
+import numpy as np  # loaded first: the controller finds the libraries loaded so far
 from threadpoolctl import ThreadpoolController
 
 CONTROLLER = ThreadpoolController()  # finds NumPy's BLAS once; switching the limit is then cheap
 
 
+def numpy_blas() -> dict:
+    """threadpoolctl's record of NumPy's own BLAS (name, version, kernel, threads); {} if not found.
+
+    NumPy's wheels keep it in numpy.libs beside the package (a folder name, not a substring of the
+    path: a checkout called justnumpy holds every library of its virtual environment).
+    """
+    package = Path(np.__file__).parent
+    homes = (package, package.with_name("numpy.libs"))
+    mine = (i for i in CONTROLLER.info() if any(Path(i["filepath"]).is_relative_to(h) for h in homes))
+    return next(mine, {})
+
+
 def blas_threads() -> int:
-    """How many threads NumPy's BLAS uses now (1 if it has no thread pool threadpoolctl can see)."""
-    return max((pool.num_threads for pool in CONTROLLER.select(user_api="blas").lib_controllers), default=1)
+    """How many threads NumPy's BLAS uses now (1 if threadpoolctl cannot see its thread pool)."""
+    return numpy_blas().get("num_threads", 1)
 
 
 def limit_blas(threads: int | None):
