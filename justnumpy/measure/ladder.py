@@ -180,6 +180,7 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def plot(results: list[dict[str, Any]], path: str | Path) -> None:
     """PNG: validation and test accuracy per rung with the spread over seeds, and the curves."""
+    import matplotlib
     import matplotlib.ticker
 
     from justnumpy.see import figures
@@ -203,19 +204,21 @@ def plot(results: list[dict[str, Any]], path: str | Path) -> None:
                     fontsize=8,
                 )
     bars.set_yticks(y, [r["name"] for r in results])
-    bars.invert_yaxis()  # the ladder reads top (seed) to bottom (best)
+    bars.invert_yaxis()  # the ladder reads top (seed) to bottom (the top rung)
     low = min(100 * min(r["val_mean"], r["test_mean"]) for r in results)
     bars.set_xlim(max(0.0, low - (100 - low) * 0.5), 100)  # zoom in on the part that changes
     seeds = max(len(r["seeds"]) for r in results)
     bars.set_xlabel(f"accuracy (%): mean of {seeds} seeds, bars ± one standard deviation")
     bars.set_title("final accuracy per rung")
     bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
-    for r in results:
+    # A hue per rung in the ladder's order, seed blue to the top red (tab10's ten would repeat).
+    hues = matplotlib.colormaps["turbo"](np.linspace(0.05, 0.95, len(results)))
+    for r, hue in zip(results, hues, strict=True):
         longest = max(len(c) for c in r["val_curves"])
         mean = [statistics.fmean(c[e] for c in r["val_curves"] if len(c) > e) for e in range(longest)]
         epochs = np.arange(1, longest + 1)
         error = 100 * (1 - np.asarray(mean))  # 12% → 1% reads well on a log axis
-        curves.plot(epochs, error, label=r["name"], marker="." if longest < 80 else None)
+        curves.plot(epochs, error, label=r["name"], color=hue, marker="." if longest < 80 else None)
     # Log scales on both axes: the seed rung's full-batch steps from 90% error sit beside the
     # other rungs' few to many epochs near 1–2% error.
     curves.set_xscale("log")
