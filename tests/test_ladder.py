@@ -39,8 +39,8 @@ def test_each_rung_changes_exactly_one_setting_and_all_keep_the_same_hold_out():
         assert parent in recipes.LADDER[:i]  # built on a rung below it
         above, below = recipes.RECIPES[name].settings, recipes.RECIPES[parent].settings
         changed = {k for k in above if above[k] != below[k]}
-        # One setting; new distortions may come with the passes it takes to fit them.
-        assert len(changed) == 1 or changed == {"augment", "epochs"}, (name, changed)
+        # One setting; elastic's distortions come with the passes it takes to fit them.
+        assert len(changed) == 1 or (name, changed) == ("elastic", {"augment", "epochs"}), (name, changed)
     first = recipes.config("seed")
     for name in recipes.LADDER:
         config = recipes.config(name)

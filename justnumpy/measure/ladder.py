@@ -204,7 +204,7 @@ def plot(results: list[dict[str, Any]], path: str | Path) -> None:
                     fontsize=8,
                 )
     bars.set_yticks(y, [r["name"] for r in results])
-    bars.invert_yaxis()  # the ladder reads top (seed) to bottom (the top rung)
+    bars.invert_yaxis()  # the ladder reads top (seed) to bottom (the last rung)
     low = min(100 * min(r["val_mean"], r["test_mean"]) for r in results)
     bars.set_xlim(max(0.0, low - (100 - low) * 0.5), 100)  # zoom in on the part that changes
     seeds = max(len(r["seeds"]) for r in results)

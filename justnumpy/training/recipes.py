@@ -39,8 +39,8 @@ class Recipe(NamedTuple):
     parent: str | None  # the rung whose settings this one changes (None for the first)
 
 
-# Each rung is the rung before it (or the rung named last in its tuple) plus exactly one change:
-# the code shows one idea per step.
+# Each rung is the rung before it (or the rung named last in its tuple) plus one change (`elastic`:
+# its distortions and the epochs to fit them): the code shows one idea per step.
 STEPS: list[tuple] = [
     # The network this project started from: every step follows the gradient of the whole
     # training set, from weights drawn as 0.01·N(0, 1), with the plain update θ ← θ − η·g. It
@@ -94,8 +94,8 @@ STEPS: list[tuple] = [
     # network gets two hidden layers of 800 (Simard et al. 2003 used one of 800). On validation two
     # layers of 800 beat one of 800, and matched one of 1,600, which has as many weights.
     ("deep", "two hidden layers of 800 units instead of one of 256", dict(hidden=(800, 800))),
-    # Elastic distortions: every image is also bent by a smooth random field (Simard's σ = 4, at
-    # half his α = 34, which was too much to fit even for this network), the way a hand wobbles.
+    # Elastic distortions: every image is also bent by a smooth random field, the way a hand
+    # wobbles (Simard's σ = 4, and α = 17, half his 34, which was too much to fit even here).
     # Harder images take more passes to fit: 60 epochs instead of 40.
     (
         "elastic",
