@@ -121,6 +121,30 @@ def test_nonsense_layers_are_refused_with_the_reason(browser, server_url):
     page.close()
 
 
+def test_the_settings_wait_for_the_servers_defaults(browser, server_url):
+    """Typed before the defaults arrive, a setting would be overwritten by them: the fields wait."""
+    page = browser.new_page()
+    held = []  # the page's GET /api/train, answered when the test says so
+
+    def hold(route) -> None:
+        held.append(route) if route.request.method == "GET" else route.continue_()
+
+    page.route("**/api/train", hold)
+    page.goto(server_url)
+    page.click("#tab-train")
+    for _ in range(200):  # until Playwright has handed the page's request to `hold` (at most 10 s)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for the defaults"
+    assert page.locator("input[name=hidden]").is_disabled() and page.locator("#train-start").is_disabled()
+    held[0].continue_()
+    page.fill("input[name=hidden]", "32")  # Playwright waits until the field is enabled
+    assert page.input_value("input[name=hidden]") == "32" and page.input_value("input[name=lr]") != ""
+    assert page.locator("#train-start").is_enabled()
+    page.close()
+
+
 def test_stop_a_run(page):
     start(page, hidden="32", epochs=20, activation="tanh")
     wait_until(page, f"{LOSS_POINTS}.length > 0", timeout=60_000)

@@ -234,10 +234,15 @@ fetch("/api/train").then((r) => r.json()).then((t) => {
   choose(f.activation, t.activations, t.defaults.activation);
   choose(f.loss, t.losses, t.defaults.loss);
   f.augment.checked = t.defaults.augment;
+  document.getElementById("train-settings").disabled = false; // the defaults are in: yours to change
   if (t.running) {
     resetRun(1, []);
     setTraining("running", "A training is running: following it…");
     follow();
+  } else {
+    document.getElementById("train-start").disabled = false;
   }
-}).catch(() => {});
+}).catch((err) => {
+  statusLine.textContent = `Cannot reach the server (${err.message}): reload the page to try again.`;
+});
 drawCharts();
