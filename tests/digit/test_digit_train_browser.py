@@ -127,7 +127,10 @@ def test_the_settings_wait_for_the_servers_defaults(browser, server_url):
     held = []  # the page's GET /api/train, answered when the test says so
 
     def hold(route) -> None:
-        held.append(route) if route.request.method == "GET" else route.continue_()
+        if route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
 
     page.route("**/api/train", hold)
     page.goto(server_url)
