@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from justnumpy.exercise.report import FAIL
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -87,3 +89,29 @@ def github_anchor(heading: str) -> str:
     """
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).replace("`", "")
     return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+
+
+def failure(report) -> tuple[str | None, str | None]:
+    """(step, bug id) of a check report's failed step, or (None, None) when every step passed."""
+    failed = [s for s in report.steps if s.status == FAIL]
+    assert len(failed) <= 1, "the check stops at the first failure"
+    return (failed[0].step, failed[0].bug) if failed else (None, None)
+
+
+def variant(template: Path, path: Path, old: str, new: str) -> Path:
+    """A copy of `template` with one edit (`old` must occur once), written to `path`."""
+    text = template.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server process and reap it: SIGTERM, then SIGKILL (and the test fails) if 30 s pass."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise

@@ -21,28 +21,11 @@ import pytest
 from justnumpy import network
 from justnumpy.exercise import bugs, checker, checks, diagnose, kinds, skeleton, zoo
 from justnumpy.exercise.report import FAIL, NOT_RUN, PASS
-from tests.helpers import REPO, fill
-from tests.test_math_doc import github_anchor
+from tests.helpers import REPO, failure, fill, github_anchor, variant
 
 SOLUTION = REPO / "tests" / "fixtures" / "exercise_solution.py"
 TEMPLATE = REPO / "justnumpy" / "exercise" / "template.py"
 STEP_IDS = [s.id for s in checks.STEPS]
-
-
-def failure(report) -> tuple[str | None, str | None]:
-    """(step, bug id) of the failed step of a report, or (None, None) when all passed."""
-    failed = [s for s in report.steps if s.status == FAIL]
-    assert len(failed) <= 1, "the check stops at the first failure"
-    return (failed[0].step, failed[0].bug) if failed else (None, None)
-
-
-def variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    """template.py with one edit, written to tmp_path/name."""
-    text = TEMPLATE.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path = tmp_path / name
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------- networks that must pass
@@ -265,7 +248,7 @@ EXTRA = [  # (template text, replacement, step that must fail, bug it must name)
     ("old", "new", "step", "bug"), EXTRA, ids=[f"{e[3]}-{i}" for i, e in enumerate(EXTRA)]
 )
 def test_check_names_more_classic_mistakes(tmp_path, old, new, step, bug):
-    report = checker.check_file(variant(tmp_path, "mine.py", old, new))
+    report = checker.check_file(variant(TEMPLATE, tmp_path / "mine.py", old, new))
     if bug is None:
         assert report.passed, report.to_text()
         return
@@ -273,7 +256,8 @@ def test_check_names_more_classic_mistakes(tmp_path, old, new, step, bug):
 
 
 def test_a_mistake_with_no_name_reports_the_parameter_and_the_size_of_the_error(tmp_path):
-    path = variant(tmp_path, "mine.py", "dW1 = X.T @ dZ1  # (784, H)", "dW1 = X.T @ dZ1 + 0.01  # (784, H)")
+    old = "dW1 = X.T @ dZ1  # (784, H)"
+    path = variant(TEMPLATE, tmp_path / "mine.py", old, old.replace("dZ1", "dZ1 + 0.01", 1))
     report = checker.check_file(path)
     assert failure(report) == ("gradients", None)
     failed = report.steps[STEP_IDS.index("gradients")]
@@ -381,7 +365,7 @@ BROKEN = {  # name: (edit of the template, what the report must say, the step)
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
 def test_broken_code_gets_a_clear_report_and_no_traceback_of_ours(cli, tmp_path, case):
     (old, new), says, step = BROKEN[case]
-    path = variant(tmp_path, "my_network.py", old, new)
+    path = variant(TEMPLATE, tmp_path / "my_network.py", old, new)
     r = cli("check", str(path), "--timeout", "3")
     assert r.returncode == 1
     out = r.stdout + r.stderr
@@ -396,9 +380,8 @@ def test_broken_code_gets_a_clear_report_and_no_traceback_of_ours(cli, tmp_path,
 
 
 def test_a_traceback_shows_only_the_learners_own_lines(tmp_path):
-    path = variant(
-        tmp_path, "my_network.py", 'dA1 = dZ2 @ params["W2"].T  # (m, H)', 'dA1 = dZ2 @ params["W2"]'
-    )
+    old = 'dA1 = dZ2 @ params["W2"].T  # (m, H)'
+    path = variant(TEMPLATE, tmp_path / "my_network.py", old, 'dA1 = dZ2 @ params["W2"]')
     failed = checker.check_file(path).steps[STEP_IDS.index("backward")]
     frames = [line for line in failed.details if line.strip().startswith("File ")]
     assert frames == [f'  File "{path}", line {_line(path, "dA1 = dZ2 @")}, in backward']
@@ -411,7 +394,7 @@ def _line(path: Path, text: str) -> int:
 
 def test_what_the_learners_code_prints_is_shown_with_its_step(tmp_path):
     path = variant(
-        tmp_path, "my_network.py", "m = len(y)", "m = len(y)\n    print('loss sees', m)\n    1 / 0"
+        TEMPLATE, tmp_path / "my_network.py", "m = len(y)", "m = len(y)\n    print('loss sees', m)\n    1 / 0"
     )
     failed = checker.check_file(path).steps[STEP_IDS.index("loss")]
     assert failed.printed == ["loss sees 8"] and "ZeroDivisionError" in failed.what
@@ -493,7 +476,7 @@ TRAIN_BROKEN = {  # name: (edit of the template, extra options, what stderr must
 @pytest.mark.parametrize("case", TRAIN_BROKEN, ids=list(TRAIN_BROKEN))
 def test_train_network_reports_the_learners_problem_cleanly(cli, tmp_path, tiny_data, case):
     (old, new), options, says = TRAIN_BROKEN[case]
-    path = variant(tmp_path, "my_network.py", old, new)
+    path = variant(TEMPLATE, tmp_path / "my_network.py", old, new)
     out = tmp_path / "m.npz"
     r = cli(
         "train",

@@ -21,26 +21,12 @@ from justnumpy.exercise import checker, kinds, skeleton, zoo
 from justnumpy.exercise.layers import bugs, checks, stack
 from justnumpy.exercise.layers import zoo as layer_zoo
 from justnumpy.exercise.report import FAIL, PASS, find_bug
-from tests.helpers import REPO, github_anchor
+from tests.helpers import REPO, failure, github_anchor, variant
 
 KIND = kinds.LAYERS
 TEMPLATE = KIND.template
 SOLUTION = REPO / "tests" / "fixtures" / "layers_solution.py"
 STEP_IDS = [s.id for s in checks.STEPS]
-
-
-def failure(report) -> tuple[str | None, str | None]:
-    failed = [s for s in report.steps if s.status == FAIL]
-    assert len(failed) <= 1
-    return (failed[0].step, failed[0].bug) if failed else (None, None)
-
-
-def variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = TEMPLATE.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path = tmp_path / "my_layers.py"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize("path", [TEMPLATE, SOLUTION], ids=lambda p: p.name)
@@ -179,7 +165,7 @@ EXTRA = [  # (template text, replacement, step that must fail, bug it must name)
     ("old", "new", "step", "bug"), EXTRA, ids=[f"{e[3]}-{i}" for i, e in enumerate(EXTRA)]
 )
 def test_check_names_more_classic_mistakes(tmp_path, old, new, step, bug):
-    report = checker.check_file(variant(tmp_path, old, new))
+    report = checker.check_file(variant(TEMPLATE, tmp_path / "my_layers.py", old, new))
     assert failure(report) == (step, bug), report.to_text()
 
 

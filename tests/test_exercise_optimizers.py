@@ -20,27 +20,12 @@ from justnumpy.exercise import checker, kinds, skeleton, zoo
 from justnumpy.exercise.optimizers import bugs, checks, models
 from justnumpy.exercise.optimizers import zoo as optimizer_zoo
 from justnumpy.exercise.report import FAIL, PASS
-from tests.helpers import REPO
-from tests.test_math_doc import github_anchor
+from tests.helpers import REPO, failure, github_anchor, variant
 
 KIND = kinds.OPTIMIZERS
 TEMPLATE = KIND.template
 SOLUTION = REPO / "tests" / "fixtures" / "optimizers_solution.py"
 STEP_IDS = [s.id for s in checks.STEPS]
-
-
-def failure(report) -> tuple[str | None, str | None]:
-    failed = [s for s in report.steps if s.status == FAIL]
-    assert len(failed) <= 1
-    return (failed[0].step, failed[0].bug) if failed else (None, None)
-
-
-def variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = TEMPLATE.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path = tmp_path / "mine.py"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize("path", [TEMPLATE, SOLUTION], ids=lambda p: p.name)
@@ -228,12 +213,13 @@ EXTRA = [  # (template text, replacement, step that must fail, bug it must name)
     ("old", "new", "step", "bug"), EXTRA, ids=[f"{e[3]}-{i}" for i, e in enumerate(EXTRA)]
 )
 def test_check_names_more_classic_mistakes(tmp_path, old, new, step, bug):
-    report = checker.check_file(variant(tmp_path, old, new))
+    report = checker.check_file(variant(TEMPLATE, tmp_path / "mine.py", old, new))
     assert failure(report) == (step, bug), report.to_text()
 
 
 def test_an_unnamed_mistake_says_where_it_starts(tmp_path):
-    path = variant(tmp_path, VELOCITY, VELOCITY.replace("self.momentum *", "self.momentum**2 *"))
+    squared = VELOCITY.replace("self.momentum *", "self.momentum**2 *")
+    path = variant(TEMPLATE, tmp_path / "mine.py", VELOCITY, squared)
     failed = checker.check_file(path).steps[STEP_IDS.index("momentum")]
     assert failed.status == FAIL and failed.bug is None and failed.read == "docs/math.md#momentum"
     assert "from step 2 on" in failed.what  # the velocity starts at 0, so μ² only shows from step 2

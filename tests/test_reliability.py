@@ -132,6 +132,14 @@ def test_cli_resume_of_a_finished_run_changes_nothing(cli, tiny_data, tmp_path):
 # --- Ctrl-C and kills -------------------------------------------------------------------------
 
 
+# `python -m justnumpy`, with Ctrl-C raising KeyboardInterrupt as in a terminal: a shell's background
+# job starts with Ctrl-C ignored, and Python keeps it ignored, wherever the tests themselves run.
+INTERRUPTIBLE = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('justnumpy', run_name='__main__', alter_sys=True)"
+)
+
+
 @pytest.mark.parametrize("augment", ["none", "affine"])
 def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(augment, tiny_data, tmp_path):
     out = tmp_path / "m.npz"
@@ -155,21 +163,23 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_epoch(augment, tiny_data, tmp_p
         augment,
     ]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "justnumpy", *args, "--out", str(out)],
+        [sys.executable, "-c", INTERRUPTIBLE, *args, "--out", str(out)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # A shell's background job starts with Ctrl-C ignored, and Python keeps it ignored: the
-        # trainer gets the default, as it does in a terminal, wherever the tests themselves run.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.monotonic() + 60
-    while not out.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(random.uniform(0, 0.3))  # somewhere in a later epoch: mid-batch, or mid-save
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while not out.exists() and time.monotonic() < deadline:  # the first epoch is saved
+            time.sleep(0.05)
+        assert out.exists(), "no epoch saved in 60 s"
+        time.sleep(random.Random(augment).uniform(0, 0.3))  # in a later epoch: mid-batch, or mid-save
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # a no-op once it has ended
+        proc.wait()
     assert proc.returncode == 130, stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
     where = r"(in epoch (\d+) of 100000, after batch \d+ of 57|after epoch (\d+) of 100000)"
@@ -211,6 +221,7 @@ def test_sigkill_during_saves_leaves_the_old_or_the_new_file(tmp_path):
         deadline = time.monotonic() + 60
         while not ready.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert ready.exists(), "no save in 60 s"
         time.sleep(rng.uniform(0, 0.2))  # the loop saves continuously: a kill lands mid-save
         proc.kill()
         proc.wait()

@@ -36,6 +36,16 @@ def changed(before: dict[str, np.ndarray], after: Mapping[str, Any], name: str) 
     return out
 
 
+def unchanged(changed: list[str], function: str) -> None:
+    """Failed when `function` changed its caller's arrays (`changed`, as found by changed())."""
+    if changed:
+        raise Failed(
+            f"{function} changed {', '.join(changed)}.",
+            ["Its gradients are right, but the caller's arrays are not what they were."],
+            bug="changes-inputs",
+        )
+
+
 def returned(value: Any, function: str, what: str) -> None:
     """Failed with a plain explanation when a function returned None."""
     if value is None:

@@ -5,7 +5,8 @@ in a 28×28 field so that their centre of mass sits at the centre (LeCun et al.,
 drawing is none of that, and a network that never saw anything else reads it badly. So:
 
     read         any image Pillow reads, first frame only, shrunk to 1024 px and made 8-bit gray as it
-                 is decoded (memory stays bounded); transparency becomes background
+                 is decoded (memory stays bounded, decoders' own buffers counted); transparency
+                 becomes background
     grayscale    (h, w) floats in [0, 1]
     invert       when the background (the median tone) is light: ink must be bright on dark
     normalise    subtract the background, stretch the ink to 1; blank → NoDigitError
@@ -31,7 +32,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from justnumpy.errors import ImageError, NoDigitError
 
@@ -47,15 +48,24 @@ MIN_INK_PIXELS = 4  # fewer ink pixels than this is a speck, not a digit
 # Encapsulated PostScript is decoded by running Ghostscript on the file; a digit is never an EPS.
 Image.init()  # registers every format plugin, so Image.OPEN lists what Pillow can read
 FORMATS = tuple(sorted(set(Image.OPEN) - {"EPS"}))
+# A PNG's text chunks may hold 64 MB on top of its pixels; a digit's file has no use for text, so
+# Pillow's own limit, a setting of its PNG reader, is lowered for this process (more fails to read).
+PngImagePlugin.MAX_TEXT_MEMORY = min(PngImagePlugin.MAX_TEXT_MEMORY, 2**20)
 
 
-def preprocess(source: str | os.PathLike | bytes, name: str | None = None) -> np.ndarray:
+def preprocess(
+    source: str | os.PathLike | bytes, name: str | None = None, formats: tuple[str, ...] = FORMATS
+) -> np.ndarray:
     """Any image file (a path, or its bytes) → the network's input row (784,) float32 in [0, 1]."""
-    return stages(source, name)["field"].reshape(SIDE * SIDE)
+    return stages(source, name, formats)["field"].reshape(SIDE * SIDE)
 
 
-def stages(source: str | os.PathLike | bytes, name: str | None = None) -> dict[str, np.ndarray]:
+def stages(
+    source: str | os.PathLike | bytes, name: str | None = None, formats: tuple[str, ...] = FORMATS
+) -> dict[str, np.ndarray]:
     """`preprocess`, keeping the picture after each step (the draw-a-digit page shows them side by side).
+
+    `formats` are the Pillow formats the file may be in (the page sends PNG only, so it reads PNG only).
 
     ink     (h, w)      the image in the network's gray levels: bright ink on a background of 0
     crop    (h', w')    cut to the ink's bounding box
@@ -63,22 +73,22 @@ def stages(source: str | os.PathLike | bytes, name: str | None = None) -> dict[s
     field   (28, 28)    pasted with its centre of mass at the centre: the input, as a square
     """
     name = name or ("image" if isinstance(source, bytes) else str(source))
-    gray = read_gray(source, name)  # (h, w) in [0, 1], any polarity
+    gray = read_gray(source, name, formats)  # (h, w) in [0, 1], any polarity
     ink = ink_on_dark(gray, name)  # (h, w) in [0, 1], bright ink, background exactly 0
     crop = crop_to_ink(ink)
     scaled = scale_to_fit(crop)
     return {"ink": ink, "crop": crop, "scaled": scaled, "field": centre_by_mass(scaled)}
 
 
-def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
-    """Decode the first frame of an image into (h, w) float32 gray levels in [0, 1].
+def read_gray(source: str | os.PathLike | bytes, name: str, formats: tuple[str, ...] = FORMATS) -> np.ndarray:
+    """Decode the first frame of an image (in one of `formats`) into (h, w) float32 gray levels in [0, 1].
 
     Transparent pixels become background: white when the visible pixels are dark on average
     (dark ink on a transparent sheet), black when they are light. Memory stays bounded whatever
     the file claims: a JPEG is decoded at 1/2, 1/4 or 1/8 of its size while that still gives
     WORK_SIZE pixels (Pillow's draft); a frame that would take more than MAX_DECODE_BYTES to
-    decode is refused before it is; the decoded frame is shrunk to WORK_SIZE in its own mode and
-    made 8-bit gray before any NumPy array of it exists.
+    decode, its decoder's own buffers included, is refused before it is; the decoded frame is
+    shrunk to WORK_SIZE in its own mode and made 8-bit gray before any NumPy array of it exists.
     """
     if isinstance(source, bytes):
         fp: io.BufferedIOBase = io.BytesIO(source)
@@ -95,15 +105,15 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's other warnings: it decodes or it fails
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(fp if fp is not None else path, formats=FORMATS) as img:
-                w, h = img.size
+            with Image.open(fp if fp is not None else path, formats=formats) as img:
+                (w, h), mode = img.size, img.mode
                 if w * h == 0:
                     raise ImageError(f"{name}: the image is {w}×{h} pixels, it has no pixels")
                 img.draft("L", (WORK_SIZE, WORK_SIZE))  # JPEG only: decode at 1/2, 1/4, 1/8 size
-                needed = decode_bytes(img)
+                needed = decode_bytes(img, full_size=(w, h))
                 if needed > MAX_DECODE_BYTES:
                     raise ImageError(
-                        f"{name}: the image is {w}×{h} pixels ({img.mode}), {needed / 1e6:.0f} MB to decode; "
+                        f"{name}: the image is {w}×{h} pixels ({mode}), {needed / 1e6:.0f} MB to decode; "
                         f"justnumpy decodes up to {MAX_DECODE_BYTES / 1e6:.0f} MB an image: shrink it first "
                         f"(a digit needs no more than {WORK_SIZE} pixels a side)"
                     )
@@ -114,27 +124,64 @@ def read_gray(source: str | os.PathLike | bytes, name: str) -> np.ndarray:
     except PermissionError:
         raise ImageError(f"{name}: cannot read the file (permission denied)") from None
     except UnidentifiedImageError:
+        if formats != FORMATS:
+            raise ImageError(f"{name}: not a {' or '.join(formats)} image") from None
         raise ImageError(f"{name}: not an image file Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError) as e:
         raise ImageError(f"{name}: the image is too large to decode safely ({e})") from None
+    except ValueError as e:
+        too_much_text = "text chunks" in str(e)  # Pillow's PNG reader, past MAX_TEXT_MEMORY
+        what = "the PNG carries more than 1 MB of text" if too_much_text else f"ValueError: {e}"
+        raise ImageError(f"{name}: damaged or unsupported image ({what})") from None
     except Exception as e:  # a damaged file can fail deep inside a decoder in many ways
         raise ImageError(f"{name}: damaged or unsupported image ({type(e).__name__}: {e})") from None
 
 
-def decode_bytes(img: Image.Image) -> int:
+def decode_bytes(img: Image.Image, full_size: tuple[int, int] | None = None) -> int:
     """The memory an opened (not yet loaded) frame takes to decode and to shrink, beyond a fixed part.
 
     Pillow keeps 1 byte per pixel for bilevel, gray and palette images, 2 for 16-bit gray and 4
     for everything else (color, alpha, 32-bit integers, floats). A palette or bilevel image, or
     one with a transparent color, is made gray before shrinking: one more byte a pixel, or four
     with alpha; and an image with alpha is shrunk through a premultiplied copy: four more. What
-    shrinking makes after that is at most (2·WORK_SIZE)² pixels, a fixed 16 MB at most.
+    shrinking makes after that is at most (2·WORK_SIZE)² pixels, a fixed 16 MB at most. Some
+    decoders hold buffers of their own besides (decoder_bytes), at the file's `full_size` (the
+    size before draft, which is img.size when no draft was asked for).
     """
     w, h = img.size
     alpha = img.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in img.info
     stored = 1 if img.mode in ("1", "L", "P") else 2 if img.mode.startswith("I;16") else 4
     gray = (4 if alpha else 1) if _gray_first(img) else 0
-    return w * h * (stored + gray + (4 if alpha else 0))
+    return w * h * (stored + gray + (4 if alpha else 0)) + decoder_bytes(img, full_size or img.size)
+
+
+def decoder_bytes(img: Image.Image, full_size: tuple[int, int]) -> int:
+    """What the format's own decoder holds while it decodes a frame of `full_size`, beside Pillow's copy.
+
+    Per pixel, measured with Pillow 13 (its bundled libraries) and rounded up.
+    """
+    w, h = full_size
+    if img.format == "JPEG" and img.info.get("progressive"):
+        # libjpeg keeps every DCT coefficient of a progressive file until its last scan, at full size
+        # whatever draft asked for: 2 bytes a coefficient, one per pixel of each color component at
+        # its sampling (4:2:0 color keeps 1 + ¼ + ¼ of a pixel's worth).
+        sampling = [(hs, vs) for _, hs, vs, _ in img.layer]  # type: ignore[attr-defined]
+        most = max(hs for hs, _ in sampling) * max(vs for _, vs in sampling)
+        return math.ceil(2 * w * h * sum(hs * vs for hs, vs in sampling) / most)
+    if img.format == "JPEG2000":  # OpenJPEG decodes each component as 32-bit integers, plus work space
+        return 6 * w * h * len(img.getbands())
+    if img.format == "WEBP":  # libwebp's own decoded frame and the copy it hands over (RGBA, 4 + 4 + 4)
+        return 12 * w * h
+    if img.format == "AVIF":  # the decoded YUV planes and their RGBA conversion
+        return 8 * w * h
+    if img.format == "TIFF":  # libtiff decodes a strip, or a tile, at a time into a buffer of its own
+        tags = img.tag_v2  # type: ignore[attr-defined]
+        bits = tags.get(258, (8,))
+        pixel = math.ceil(sum(bits if isinstance(bits, tuple) else (bits,)) / 8)  # bytes a pixel in the file
+        if 322 in tags and 323 in tags:  # TileWidth, TileLength
+            return int(tags[322]) * int(tags[323]) * pixel
+        return w * min(int(tags.get(278, h)), h) * pixel  # RowsPerStrip: the whole image when absent
+    return 0
 
 
 def _gray_first(img: Image.Image) -> bool:

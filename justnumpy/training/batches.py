@@ -120,7 +120,7 @@ def distorted_batches(
     # core while the training step runs on the other; its matrix products then get one thread,
     # as a BLAS thread sharing a core with the distortion would hold up every product.
     # Leaving the `with` (also when the caller stops early) ends the thread and restores the BLAS.
-    with ThreadPoolExecutor(1) as worker, one_blas_thread():
+    with ThreadPoolExecutor(1, thread_name_prefix="justnumpy-distort") as worker, one_blas_thread():
         next_chunk = worker.submit(distorted, chunks[0])
         for k, s in enumerate(chunks):
             X_chunk, labels = next_chunk.result(), y[order[s]]  # (≤rows, 784) float32, (≤rows,)

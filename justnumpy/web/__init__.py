@@ -7,7 +7,7 @@ for 784-256-10 with ReLU and cross-entropy, an mlp.Net for any other depth, acti
     GET  /              the page (static/index.html, app.js, train.js, style.css, in the package)
     GET  /api/model     the model the Draw view reads: {"name", "sizes" ([784, ..., 10]), "hidden" (the
                         hidden layers' sizes), "activation", "loss", "accuracy", "source", "detector"}
-    POST /api/predict   body: the drawing as PNG bytes (Content-Type: image/png)
+    POST /api/predict   body: the drawing as PNG bytes (Content-Type: image/png; other formats are 400)
                         200 → {"digit", "probabilities" (10), "input" (28×28), "hidden" (one list of
                                activations per hidden layer), "fired" (per hidden layer: units with Z > 0),
                                "stages": {"ink", "crop", "scaled", "field"} (PNG data URLs),
@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = ["Model", "create_app", "model_from_file"]
 STATIC = Path(__file__).parent / "static"
 MAX_BYTES = 2 * 1024 * 1024  # a 280×280 drawing is a few kB; anything near 2 MB is not one
 MAX_TEACH_LR = 10.0  # a single step larger than this only shows a blow-up
+DECODING = threading.BoundedSemaphore(2)  # drawings decoded at once, whatever the number of requests
 
 
 def create_app(
@@ -135,7 +137,8 @@ def create_app(
         x = stages["field"].reshape(images.SIDE * images.SIDE)
         step = teach.one_step(m.net, m.params, x, y, lr)
         applied = request.args.get("apply") in ("1", "true")
-        if applied and not served.swap(replace(m, params=step["stepped"], source="taught on this page"), m):
+        taught = replace(m, params=step["stepped"], source="taught on this page", accuracy=None)  # unmeasured
+        if applied and not served.swap(taught, m):
             return _error(
                 409, "model_changed", "the model changed meanwhile (a training ended); draw and teach again"
             )
@@ -191,7 +194,8 @@ def _drawing_stages():
     if not body:
         return _error(400, "empty", "the request body is empty; send the drawing as PNG bytes")
     try:
-        return images.stages(body, name="drawing")  # ink, crop, scaled, field
+        with DECODING:  # a PNG can be small and still take up to images.MAX_DECODE_BYTES to decode
+            return images.stages(body, name="drawing", formats=("PNG",))  # ink, crop, scaled, field
     except NoDigitError as e:
         return _error(422, "no_digit", str(e))
     except ImageError as e:

@@ -122,10 +122,14 @@ def is_address(name: str) -> bool:
 
 
 def followed_link() -> bool:
-    """A top-level GET from clicking a link or typing the address: the page shows, nothing changes."""
+    """A top-level GET of the page from a link elsewhere: the page shows, nothing changes.
+
+    The page only: a link to /api/model/download would save the model into the learner's downloads.
+    """
     fetch = request.headers
     return (
         request.method in ("GET", "HEAD")
+        and request.path == "/"
         and fetch.get("Sec-Fetch-Mode") == "navigate"
         and fetch.get("Sec-Fetch-Dest") == "document"
     )

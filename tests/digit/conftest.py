@@ -20,7 +20,7 @@ import pytest
 from justnumpy import network
 from justnumpy.files import modelfile
 from justnumpy.web import trainer
-from tests.helpers import REPO
+from tests.helpers import REPO, stop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,8 +67,7 @@ def server_url(default_model, tmp_path_factory):
         assert match, f"server did not start: {line!r} {log.read_text()}"
         yield match.group(0)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import threading
 
 import numpy as np
@@ -67,3 +68,17 @@ def served(app, host: str = "127.0.0.1"):
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+def events(client, headers: dict[str, str] | None = None):
+    """(id, event) of a test client's /api/train/events, one at a time, as the browser reads them."""
+    response = client.get("/api/train/events", headers=headers or {}, buffered=False)
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    buffer = ""
+    for chunk in response.response:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer:
+            message, buffer = buffer.split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in message.splitlines() if not line.startswith(":"))
+            if "data" in fields:
+                yield int(fields["id"]), json.loads(fields["data"])

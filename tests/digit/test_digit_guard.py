@@ -20,7 +20,7 @@ import pytest
 from justnumpy import data, network, web
 from justnumpy.web import guard
 from justnumpy.web.train_routes import resume_at
-from tests.digit.digit_helpers import SEVEN, draw_strokes, encode, served
+from tests.digit.digit_helpers import SEVEN, draw_strokes, encode, events, served
 from tests.helpers import REPO
 
 SETTINGS = {"hidden": 8, "epochs": 2, "seed": 1}  # 600 tiny images: a run of a moment
@@ -38,20 +38,6 @@ def nothing_started(client) -> bool:
         client.get("/api/train").get_json()["running"] is False
         and client.get("/api/train/events").status_code == 404
     )
-
-
-def events(client, headers=None):
-    """(id, event) of the event stream, one at a time, as the browser reads them."""
-    response = client.get("/api/train/events", headers=headers or {}, buffered=False)
-    assert response.status_code == 200
-    buffer = ""
-    for chunk in response.response:
-        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buffer:
-            message, buffer = buffer.split("\n\n", 1)
-            fields = dict(line.split(": ", 1) for line in message.splitlines() if not line.startswith(":"))
-            if "data" in fields:
-                yield int(fields["id"]), json.loads(fields["data"])
 
 
 def stream(client, headers=None, limit: int = 1000) -> list[tuple[int, dict]]:
@@ -116,6 +102,7 @@ def test_sec_fetch_site_of_another_site_is_403_except_following_a_link(app, site
     assert nothing_started(client)
     link = client.get("/", headers=form)  # a link to the page from elsewhere opens it
     assert link.status_code == 200 and b'<canvas id="pad"' in link.data
+    refused(client.get("/api/model/download", headers=form), 403, "cross_origin")  # no model downloaded
     for own in ("same-origin", "none"):  # the page's own requests; an address typed or bookmarked
         assert client.get("/api/model", headers={"Sec-Fetch-Site": own}).status_code == 200
 

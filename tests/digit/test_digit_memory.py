@@ -1,5 +1,6 @@
 """Memory held: the server's over ten page-started runs, and the peak of decoding images that are
-small files but large pictures (float, 16-bit, RGBA, animated), in the page's reader and `predict`."""
+small files but large pictures (float, 16-bit, RGBA, animated; formats whose decoders keep buffers
+of their own), in the page's reader and `predict`."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from justnumpy.files import images
 from tests.digit.digit_helpers import drawn_seven, encode
-from tests.helpers import REPO, write_idx
+from tests.helpers import REPO, stop, write_idx
 
 MB = 2**20
 RUN_SLACK = 60 * MB  # the server after ten runs, against after the first
@@ -91,8 +92,7 @@ def test_the_server_gives_back_what_each_run_took(random_model, many_images):
         figures = [round(v / MB) for v in after]
         assert max(after[1:]) - after[0] < RUN_SLACK, f"server RSS after each run, MB: {figures}"
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
 
 
 # ---- images ------------------------------------------------------------------------------------------
@@ -110,6 +110,17 @@ def seven(mode: str, bytes_per_pixel: int, paper, ink, cap: int = images.MAX_DEC
     return img
 
 
+WHITE, BLACK = (255, 255, 255), (0, 0, 0)
+
+
+def much_text(chunks: int) -> PngImagePlugin.PngInfo:
+    """PNG text chunks of 1 MB each that compress to 1 kB."""
+    info = PngImagePlugin.PngInfo()
+    for k in range(chunks):
+        info.add_text(f"note{k}", "x" * 2**20, zip=True)
+    return info
+
+
 @pytest.fixture(scope="module")
 def large_pictures(tmp_path_factory) -> dict[str, Path]:
     """Files of a few kB that decode to tens of MB, each at the cap as images.decode_bytes counts it;
@@ -123,7 +134,25 @@ def large_pictures(tmp_path_factory) -> dict[str, Path]:
             seven("RGBA", 8, (255, 255, 255, 0), (0, 0, 0, 255)),
             {"save_all": True, "append_images": [seven("RGBA", 8, (0, 0, 0, 0), (90, 90, 90, 255))]},
         ),
+        # Decoders with buffers of their own, beside Pillow's frame (images.decoder_bytes):
+        # a progressive JPEG's coefficients at full size, 6 bytes a pixel in 4:4:4 color (and its
+        # RGB frame, 4, which draft then makes a half-size gray one); OpenJPEG's 32-bit components;
+        # libwebp's frames; libtiff's strip, here the whole image.
+        "progressive.jpg": (seven("RGB", 10, WHITE, BLACK), {"progressive": True, "subsampling": 0}),
+        "jpeg2000.jp2": (seven("RGB", 22, WHITE, BLACK), {}),
+        "lossless.webp": (seven("RGB", 16, WHITE, BLACK), {"lossless": True}),
+        "one-strip.tif": (seven("F", 8, 1000.0, -3.5), {"compression": "tiff_deflate", "strip_size": 2**31}),
         "over-the-cap.tif": (seven("F", 2, 1000.0, -3.5), {"compression": "tiff_deflate"}),  # twice the cap
+        "over-the-cap.jpg": (seven("RGB", 3, WHITE, BLACK), {"progressive": True, "subsampling": 0}),
+        # At the cap for Pillow's frame alone: their decoders' buffers take them far over it.
+        "over-the-cap.jp2": (seven("RGB", 4, WHITE, BLACK), {}),
+        "over-the-cap.webp": (seven("RGB", 4, WHITE, BLACK), {"lossless": True}),
+        "over-the-cap-strip.tif": (
+            seven("F", 4, 1000.0, -3.5),
+            {"compression": "tiff_deflate", "strip_size": 2**31},
+        ),
+        # A PNG may also carry text: 60 compressed chunks of 1 MB each, beside a frame at the cap.
+        "text.png": (seven("L", 1, 255, 0), {"pnginfo": much_text(60)}),
     }
     for name, (img, options) in made.items():
         img.save(folder / name, **options)
@@ -174,7 +203,19 @@ def extra_peak(path: Path) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(not LINUX, reason="reads the peak memory from /proc")
-@pytest.mark.parametrize("name", ["float.tif", "sixteen.png", "rgba.png", "animated.png"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "float.tif",
+        "sixteen.png",
+        "rgba.png",
+        "animated.png",
+        "progressive.jpg",
+        "jpeg2000.jp2",
+        "lossless.webp",
+        "one-strip.tif",
+    ],
+)
 def test_a_large_picture_is_read_within_bounds(large_pictures, name):
     with Image.open(large_pictures[name]) as img:
         assert images.decode_bytes(img) <= images.MAX_DECODE_BYTES < 2 * images.decode_bytes(img)
@@ -184,14 +225,31 @@ def test_a_large_picture_is_read_within_bounds(large_pictures, name):
 
 
 @pytest.mark.skipif(not LINUX, reason="reads the peak memory from /proc")
-def test_a_picture_over_the_cap_is_refused_before_decoding(large_pictures):
-    path = large_pictures["over-the-cap.tif"]
+@pytest.mark.parametrize(
+    "name, mode",
+    [
+        ("over-the-cap.tif", "F"),
+        ("over-the-cap.jpg", "RGB"),
+        ("over-the-cap.jp2", "RGB"),
+        ("over-the-cap.webp", "RGB"),
+        ("over-the-cap-strip.tif", "F"),
+    ],
+)
+def test_a_picture_over_the_cap_is_refused_before_decoding(large_pictures, name, mode):
+    path = large_pictures[name]
     assert path.stat().st_size < 300_000  # a small file ...
     peak, outcome = extra_peak(path)
     assert re.fullmatch(
-        r"ImageError: .*over-the-cap.tif: the image is \d+×\d+ pixels \(F\), 12\d MB to decode; .*", outcome
+        rf"ImageError: .*{name}: the image is \d+×\d+ pixels \({mode}\), \d+ MB to decode; .*", outcome
     )
     assert peak < 10 * MB, f"{peak / MB:.0f} MB"  # ... refused before it is decoded
+
+
+@pytest.mark.skipif(not LINUX, reason="reads the peak memory from /proc")
+def test_a_png_full_of_text_is_refused_within_bounds(large_pictures):
+    peak, outcome = extra_peak(large_pictures["text.png"])
+    assert outcome.startswith("ImageError: ") and "more than 1 MB of text" in outcome, outcome
+    assert peak < DECODE_LIMIT, f"{peak / MB:.0f} MB"
 
 
 @pytest.mark.skipif(not LINUX, reason="reads the peak memory from /proc")

@@ -118,7 +118,8 @@ def test_teach_is_one_backward_pass_and_one_sgd_step(trained_client):
     assert applied["applied"] is True and applied["loss"] == pytest.approx(answer["loss"], rel=1e-6)
     after = post(client, drawing).get_json()["probabilities"]
     np.testing.assert_allclose(after, network.forward(stepped, x)["A2"][0], atol=1e-4)
-    assert client.get("/api/model").get_json()["source"] == "taught on this page"
+    taught = client.get("/api/model").get_json()
+    assert taught["source"] == "taught on this page" and taught["accuracy"] is None  # of other weights
 
 
 @pytest.mark.parametrize(
@@ -150,8 +151,20 @@ def test_teach_refuses_bad_settings(client, query, code):
         (encode(Image.new("RGBA", (280, 280), (255, 255, 255, 255))), "image/png", 422, "no_digit"),
         (encode(Image.new("RGBA", (280, 280), (0, 0, 0, 0))), "image/png", 422, "no_digit"),
         (encode(drawn_seven())[:200], "image/png", 400, "bad_image"),
+        (encode(drawn_seven(), "JPEG"), "image/png", 400, "bad_image"),  # the page sends PNG, reads PNG
     ],
-    ids=["garbage-png", "garbage", "empty", "json", "text", "oversize", "blank", "transparent", "truncated"],
+    ids=[
+        "garbage-png",
+        "garbage",
+        "empty",
+        "json",
+        "text",
+        "oversize",
+        "blank",
+        "transparent",
+        "truncated",
+        "jpeg-as-png",
+    ],
 )
 def test_bad_requests_get_json_4xx(client, body, content_type, status, code):
     client, _ = client
@@ -161,6 +174,8 @@ def test_bad_requests_get_json_4xx(client, body, content_type, status, code):
     assert b"Traceback" not in r.data
     if status == 413:
         assert "larger than 2 MB" in r.get_json()["error"]
+    if body[:2] == b"\xff\xd8":  # a JPEG
+        assert r.get_json()["error"] == "drawing: not a PNG image"
 
 
 def test_other_routes(client):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 
 import numpy as np
 import pytest
@@ -16,26 +15,11 @@ from justnumpy.files import images, modelfile
 from justnumpy.training import checkpoint
 from justnumpy.training.config import MAX_HIDDEN_LAYERS
 from justnumpy.web import trainer
-from tests.digit.digit_helpers import SEVEN, draw_strokes, encode
+from tests.digit.digit_helpers import SEVEN, draw_strokes, encode, events
 from tests.helpers import REPO
 
 # what every batch and epoch event carries: the numbers a page plots, and where the run is
 EVENT_FIELDS = {"kind", "epoch", "epochs", "batch", "batches", "loss", "train_acc", "val_acc", "dead_units"}
-
-
-def events(client, after: int | None = None):
-    """The run's Server-Sent Events, one dict at a time, read as the browser reads them."""
-    headers = {} if after is None else {"Last-Event-ID": str(after)}
-    response = client.get("/api/train/events", headers=headers, buffered=False)
-    assert response.status_code == 200 and response.mimetype == "text/event-stream"
-    buffer = ""
-    for chunk in response.response:
-        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buffer:
-            message, buffer = buffer.split("\n\n", 1)
-            fields = dict(line.split(": ", 1) for line in message.splitlines() if not line.startswith(":"))
-            if "data" in fields:
-                yield int(fields["id"]), json.loads(fields["data"])
 
 
 def app_with(raw) -> Flask:
@@ -98,7 +82,8 @@ def test_a_whole_run_streams_its_events_and_becomes_the_served_model(tiny_data, 
     replay = list(events(client))
     assert [e["kind"] for _, e in replay] == kinds
     assert [i for i, (_, e) in enumerate(replay) if "tiles" in e] == [5]
-    assert [e["kind"] for _, e in events(client, after=4)] == ["epoch", "end"]  # as after a reconnect
+    reconnected = events(client, {"Last-Event-ID": "4"})  # as the browser does after a lost connection
+    assert [e["kind"] for _, e in reconnected] == ["epoch", "end"]
 
 
 def test_a_deep_run_streams_every_layer_and_serves_its_own_net(tiny_data, tmp_path):
