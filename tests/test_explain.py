@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -134,10 +136,14 @@ def run_in_terminal(*args: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_MININTERVAL": "0"}  # every update drawn
     command = [sys.executable, "-m", "justnumpy", *args]
     ends = {"stdin": child_end, "stdout": child_end, "stderr": child_end}
-    with subprocess.Popen(command, env=env, start_new_session=True, **ends):  # waits for it at the end
+    deadline = time.monotonic() + 300  # a child that hangs fails this test, not the whole session
+    with subprocess.Popen(command, env=env, start_new_session=True, **ends) as child:  # waited for at the end
         os.close(child_end)  # the child holds it now: reading ends when the child closes it
         out = b""
         while True:
+            if not select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                child.kill()
+                raise AssertionError(f"justnumpy {' '.join(args)} did not finish in 300 s: {out[-500:]!r}")
             try:
                 chunk = os.read(terminal, 65536)
             except OSError:  # EIO: the child closed the terminal

@@ -327,7 +327,8 @@ def mirrors(tmp_path, monkeypatch):
             requests_seen.append(self.path)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     hashes = {k: hashlib.sha256((root / "good" / f).read_bytes()).hexdigest() for k, f in data.FILES.items()}
     spec = {**data.DATASETS["mnist"], "sha256": hashes}
@@ -336,6 +337,8 @@ def mirrors(tmp_path, monkeypatch):
     monkeypatch.delenv("JUSTNUMPY_DATA", raising=False)
     yield spec, base, tmp_path / "cache" / "mnist", requests_seen
     server.shutdown()
+    thread.join()
+    server.server_close()
 
 
 def test_wrong_file_at_first_mirror_falls_through_to_the_second(mirrors):

@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
             reason = os.strerror(e.errno)
         raise JustNumpyError(f"cannot listen on {args.host}:{args.port} ({reason})") from None
     with sock:
-        server = make_server(args.host, args.port, app, threaded=True, fd=sock.fileno())
+        server = make_server(
+            args.host, args.port, app, threaded=True, fd=sock.fileno(), request_handler=guard.RequestHandler
+        )
     host = f"[{args.host}]" if ":" in args.host else args.host
     address, port = server.socket.getsockname()[:2]  # the real port, also when --port 0 asked for any
     if not guard.is_loopback(address):

@@ -17,7 +17,9 @@ at 127.0.0.1 ("DNS rebinding"), makes their page same-origin with this one. So, 
     body            read whole and at most MAX_BYTES, also when it comes in chunks: else 413.
 
 Every answer carries headers that let the page run only its own scripts, forbid framing it
-(clickjacking) and stop a browser from guessing that JSON is a script or a page.
+(clickjacking) and stop a browser from guessing that JSON is a script or a page. RequestHandler
+brings them to the HTTP server's own error pages too, and drops a connection that sends nothing
+for TIMEOUT seconds, so that no client holds a thread by sending half a request.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.serving import WSGIRequestHandler
 
+TIMEOUT = 30.0  # seconds a connection may stay silent: a page's own requests arrive at once
 LOCAL_NAMES = frozenset({"localhost"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 HEADERS = {
@@ -85,7 +89,11 @@ def install(
         if request.mimetype != wanted:
             got = request.mimetype or "no content type"
             return error(415, "unsupported_type", f"send {wanted}, not {got!r}")
-        if len(request.get_data(cache=True)) > max_bytes:  # the routes read the same cached bytes
+        try:
+            body = request.get_data(cache=True)  # the routes read the same cached bytes
+        except ClientDisconnected:  # werkzeug's word for a body cut short: closed, or silent past TIMEOUT
+            return error(408, "timeout", "the request's body did not arrive whole")
+        if len(body) > max_bytes:
             raise RequestEntityTooLarge()
         return None
 
@@ -144,3 +152,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+class RequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler, as `justnumpy serve` runs it: silent connections end, errors carry HEADERS.
+
+    A request too malformed to reach the app (a 70 kB address, 100 kB of headers) gets the HTTP
+    server's own short error page, which then carries HEADERS as every answer of the app does.
+    """
+
+    timeout = TIMEOUT  # socketserver sets it on each connection: a read or write waits this long at most
+    sending_error = False
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.sending_error = True  # end_headers adds HEADERS to this error page
+        super().send_error(code, message, explain)
+
+    def end_headers(self) -> None:
+        if self.sending_error:
+            for key, value in HEADERS.items():
+                self.send_header(key, value)
+        super().end_headers()

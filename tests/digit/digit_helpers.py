@@ -14,6 +14,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from werkzeug.serving import make_server
 
+from justnumpy.web import guard
+
 
 def drawn_seven(size: tuple[int, int] = (500, 360), ink: int = 20, paper: int = 235) -> Image.Image:
     """A "7" drawn with thick lines, off-centre on a grayscale page (mode L)."""
@@ -59,7 +61,7 @@ def draw_strokes(strokes: list[list[tuple[int, int]]], side: int = 280, width: i
 @contextlib.contextmanager
 def served(app, host: str = "127.0.0.1"):
     """`app` on a real HTTP server (werkzeug's, as `justnumpy serve` runs it) in a thread; its base URL."""
-    server = make_server(host, 0, app, threaded=True)
+    server = make_server(host, 0, app, threaded=True, request_handler=guard.RequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

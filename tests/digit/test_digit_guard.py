@@ -10,15 +10,17 @@ import json
 import os
 import re
 import select
+import socket
 import subprocess
 import sys
+import threading
 import weakref
 from urllib.parse import urlsplit
 
 import pytest
 
 from justnumpy import data, network, web
-from justnumpy.web import guard
+from justnumpy.web import guard, trainer
 from justnumpy.web.train_routes import resume_at
 from tests.digit.digit_helpers import SEVEN, draw_strokes, encode, events, served
 from tests.helpers import REPO
@@ -73,7 +75,16 @@ def test_a_request_from_another_origin_is_403_and_changes_nothing(app, origin):
     stream(client)  # to the end of the run
 
 
-def test_a_stop_from_another_origin_does_not_stop(app, held_runs):
+def test_a_stop_from_another_origin_does_not_stop(app, held_runs, monkeypatch):
+    stopped = threading.Event()  # and held again in epoch 2, until the page's own stop is in
+    listen = trainer.Run.listen  # held_runs' hold at the second batch
+
+    def held_again(self, event):
+        if event["kind"] == "batch" and (event["epoch"], event["batch"]) == (2, 1):
+            stopped.wait(120)
+        listen(self, event)
+
+    monkeypatch.setattr(trainer.Run, "listen", held_again)
     client = app.test_client()
     assert client.post("/api/train", json={**SETTINGS, "epochs": 20}).status_code == 202
     run = events(client)
@@ -84,6 +95,7 @@ def test_a_stop_from_another_origin_does_not_stop(app, held_runs):
     held_runs.set()
     assert next(run)[1]["kind"] == "batch"  # it trains on: nothing asked it to stop
     assert client.post("/api/train/stop", json={}).status_code == 202  # the page's own stop
+    stopped.set()
     end = [e for _, e in run][-1]
     assert end["kind"] == "end" and end["reason"] == "stopped" and end["epoch"] < 20
 
@@ -243,6 +255,37 @@ def test_a_chunked_body_over_the_limit_is_413_not_a_truncated_parse(app):
                 assert (status, answer["code"]) == (413, "request_entity_too_large"), (path, size)
         status, answer = chunked(url, "/api/predict", b"\0" * web.MAX_BYTES, "image/png")  # at the limit
         assert (status, answer["code"]) == (400, "bad_image")  # read whole, and judged as an image
+
+
+def exchange(url: str, request: bytes) -> bytes:
+    """Send raw bytes to the server and read until it closes the connection: what it answered."""
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    with socket.create_connection((host, port), timeout=60) as connection:  # waits for the server
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_connection_that_falls_silent_is_ended(app, monkeypatch):
+    """Half a request would hold a server thread for ever; after guard.TIMEOUT it is answered and closed."""
+    monkeypatch.setattr(guard.RequestHandler, "timeout", 0.5)
+    head = b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+    with served(app) as url:
+        half = exchange(url, head + b"Content-Length: 1000\r\n\r\n\x89PNG")  # 996 bytes never come
+        assert half.startswith(b"HTTP/1.1 408 ") and b'"code": "timeout"' in half.replace(b'":"', b'": "')
+        assert exchange(url, b"") == b""  # a connection that never sends a request is closed
+        assert exchange(url, head[:30]) == b""  # nor one that stops inside the request line
+
+
+def test_the_http_servers_own_error_pages_carry_the_headers(app):
+    with served(app) as url:
+        answer = exchange(url, b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    head = answer.split(b"\r\n\r\n")[0].decode()
+    assert head.split("\r\n")[0].split()[1] == "414"  # refused before the app: the address is too long
+    for key, value in guard.HEADERS.items():
+        assert f"{key}: {value}" in head.split("\r\n")
 
 
 # ---- the event stream ------------------------------------------------------------------------------

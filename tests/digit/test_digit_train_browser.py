@@ -135,7 +135,7 @@ def test_the_settings_wait_for_the_servers_defaults(browser, server_url):
     page.route("**/api/train", hold)
     page.goto(server_url)
     page.click("#tab-train")
-    for _ in range(200):  # until Playwright has handed the page's request to `hold` (at most 10 s)
+    for _ in range(1200):  # until Playwright has handed the page's request to `hold` (at most 60 s)
         if held:
             break
         page.wait_for_timeout(50)
