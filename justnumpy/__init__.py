@@ -5,7 +5,7 @@ The rooms of the house:
     network.py optim.py augment.py gradcheck.py   the math, NumPy only: what people come to read
     train.py                                      the training loop, top to bottom
     data.py                                       MNIST in: find, download, verify, parse
-    training/    settings, batches (and the process that distorts them), checkpoints, callbacks,
+    training/    settings, batches (and the thread that distorts them), checkpoints, callbacks,
                  the doctor, recipes, CPU settings
     files/       model files and your own images
     see/         plots and the step-by-step explanation

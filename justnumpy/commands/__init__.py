@@ -66,7 +66,7 @@ def build_parser() -> Parser:
 
 
 def reference_table() -> str:
-    """The README's table of commands and options, made from the parser itself (tests/test_readme.py)."""
+    """The README's table of commands and options, made from the parser itself (tests/test_docs.py)."""
     parser = build_parser()
     subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {action.dest: action.help for action in subcommands._choices_actions}

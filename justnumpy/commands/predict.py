@@ -1,6 +1,6 @@
 """Read the digit in your own image files (PNG, JPEG, GIF, ...; photos or drawings, any size).
 
-Each image is prepared the way MNIST was (see justnumpy/images.py): made grayscale, inverted if the
+Each image is prepared the way MNIST was (see justnumpy/files/images.py): made grayscale, inverted if the
 background is light, cropped to the ink, scaled to 20 px and centred by its centre of mass in 28×28.
 --show-input writes that 28×28 (enlarged 10×) as a PNG, to see what the network actually saw.
 

@@ -1,1 +1,1 @@
-"""Measuring it: the speed benchmark, the width and batch sweeps, and the accuracy ladder."""
+"""Measuring it: the speed benchmark, the width and batch sweeps, the accuracy ladder, the why experiments."""

@@ -5,7 +5,7 @@ A callback is any function (or object with `__call__`) that takes one event, a d
     {"kind": "start", "epochs", "hints"}
     {"kind": "batch", "epoch", "epochs", "batch", "batches", "loss", "train_acc", "lr", "hints"}
     {"kind": "epoch", "epoch", "epochs", "loss", "train_acc", "val_acc", "test_acc", "lr",
-     "seconds", "dead_units", "hints"}
+     "seconds", "dead_units", "dead_per_layer", "hints"}
     {"kind": "end", "epoch", "epochs", "reason", "note"}     reason: "done", "stopped" or "early stop"
 
 A batch event's loss and train_acc are that batch's; an epoch event's are the averages over the

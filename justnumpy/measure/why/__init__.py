@@ -2,7 +2,7 @@
 
     gradients     why He and ReLU: each layer's gradient size by depth, activation and start
     losses        why cross-entropy: the same start trained on cross-entropy and on squared error
-    depth-width   why one hidden layer: networks of about the same size, one to three hidden layers
+    depth-width   why one hidden layer: one to three hidden layers, 135,000 to 407,000 weights
 
 Each is a module with run(raw, quick, log, jobs, scheduler) → results (JSON-ready),
 table(results) → Markdown and figures(results, folder) → PNG paths; `save` writes all three.
