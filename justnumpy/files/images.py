@@ -50,7 +50,8 @@ Image.init()  # registers every format plugin, so Image.OPEN lists what Pillow c
 FORMATS = tuple(sorted(set(Image.OPEN) - {"EPS"}))
 # A PNG's text chunks may hold 64 MB on top of its pixels; a digit's file has no use for text, so
 # Pillow's own limit, a setting of its PNG reader, is lowered for this process (more fails to read).
-PngImagePlugin.MAX_TEXT_MEMORY = min(PngImagePlugin.MAX_TEXT_MEMORY, 2**20)
+MAX_TEXT_BYTES = 2**20
+PngImagePlugin.MAX_TEXT_MEMORY = min(PngImagePlugin.MAX_TEXT_MEMORY, MAX_TEXT_BYTES)
 
 
 def preprocess(
@@ -129,12 +130,11 @@ def read_gray(source: str | os.PathLike | bytes, name: str, formats: tuple[str, 
         raise ImageError(f"{name}: not an image file Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError) as e:
         raise ImageError(f"{name}: the image is too large to decode safely ({e})") from None
-    except ValueError as e:
-        too_much_text = "text chunks" in str(e)  # Pillow's PNG reader, past MAX_TEXT_MEMORY
-        what = "the PNG carries more than 1 MB of text" if too_much_text else f"ValueError: {e}"
-        raise ImageError(f"{name}: damaged or unsupported image ({what})") from None
     except Exception as e:  # a damaged file can fail deep inside a decoder in many ways
-        raise ImageError(f"{name}: damaged or unsupported image ({type(e).__name__}: {e})") from None
+        what = f"{type(e).__name__}: {e}"
+        if "text chunks" in str(e):  # Pillow's PNG reader, past MAX_TEXT_MEMORY
+            what = f"the PNG carries more than {MAX_TEXT_BYTES // 2**20} MB of text"
+        raise ImageError(f"{name}: damaged or unsupported image ({what})") from None
 
 
 def decode_bytes(img: Image.Image, full_size: tuple[int, int] | None = None) -> int:

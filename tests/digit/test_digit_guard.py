@@ -259,8 +259,9 @@ def test_a_chunked_body_over_the_limit_is_413_not_a_truncated_parse(app):
 
 def exchange(url: str, request: bytes) -> bytes:
     """Send raw bytes to the server and read until it closes the connection: what it answered."""
-    host, port = urlsplit(url).hostname, urlsplit(url).port
-    with socket.create_connection((host, port), timeout=60) as connection:  # waits for the server
+    address = urlsplit(url)
+    server = (address.hostname, address.port)
+    with socket.create_connection(server, timeout=60) as connection:  # waits for the server, no clock
         connection.sendall(request)
         answer = b""
         while chunk := connection.recv(65536):
@@ -274,7 +275,8 @@ def test_a_connection_that_falls_silent_is_ended(app, monkeypatch):
     head = b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
     with served(app) as url:
         half = exchange(url, head + b"Content-Length: 1000\r\n\r\n\x89PNG")  # 996 bytes never come
-        assert half.startswith(b"HTTP/1.1 408 ") and b'"code": "timeout"' in half.replace(b'":"', b'": "')
+        status_and_headers, body = half.split(b"\r\n\r\n", 1)
+        assert status_and_headers.startswith(b"HTTP/1.1 408 ") and json.loads(body)["code"] == "timeout"
         assert exchange(url, b"") == b""  # a connection that never sends a request is closed
         assert exchange(url, head[:30]) == b""  # nor one that stops inside the request line
 
